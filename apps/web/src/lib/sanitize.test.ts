@@ -1,0 +1,189 @@
+import { describe, expect, it } from 'vitest';
+import type { Attachment } from '@mailroom/shared';
+import { buildMessageDocument, messageCsp, sanitizeEmailHtml } from './sanitize.js';
+
+const ORIGIN = 'https://mail.example.test';
+
+function clean(html: string, allowRemote = false, attachments: Attachment[] = []) {
+  const result = sanitizeEmailHtml(html, { allowRemote, attachments, origin: ORIGIN });
+  return { ...result, html: result.body.innerHTML, q: (sel: string) => result.body.querySelector(sel), qa: (sel: string) => result.body.querySelectorAll(sel) };
+}
+
+const logo: Attachment = {
+  id: 'att-1',
+  filename: 'logo.png',
+  contentType: 'image/png',
+  size: 1234,
+  contentId: 'logo@example.test',
+  inline: true,
+  url: '/api/mailboxes/INBOX/messages/7/attachments/att-1',
+};
+
+describe('sanitizeEmailHtml: active content', () => {
+  it('removes scripts, event handlers and javascript: URLs', () => {
+    const r = clean(
+      '<p onclick="alert(1)">hi</p><script>alert(1)</script><img src="x" onerror="alert(1)">' +
+        '<a href="javascript:alert(1)">a</a><a href=" jav&#x09;ascript:alert(1)">b</a><a href="data:text/html,<script>alert(1)</script>">c</a>',
+    );
+    expect(r.html).not.toMatch(/script|onclick|onerror|javascript:|data:text/i);
+    expect(r.q('p')?.textContent).toBe('hi');
+    for (const a of Array.from(r.qa('a'))) {
+      expect(a.hasAttribute('href')).toBe(false);
+      expect(a.hasAttribute('target')).toBe(false);
+    }
+  });
+
+  it('removes forms, inputs, buttons, meta, base, link, iframes, objects and embeds', () => {
+    const r = clean(
+      '<base href="https://evil.test/"><meta http-equiv="refresh" content="0;url=https://evil.test">' +
+        '<link rel="stylesheet" href="https://evil.test/x.css">' +
+        '<form action="https://evil.test/steal"><input name="password"><textarea></textarea><select><option>1</option></select><button>Go</button></form>' +
+        '<iframe src="https://evil.test"></iframe><object data="x.swf"></object><embed src="x.swf"><frameset><frame src="x"></frameset><p>kept</p>',
+    );
+    for (const tag of ['base', 'meta', 'link', 'form', 'input', 'textarea', 'select', 'button', 'iframe', 'object', 'embed', 'frame']) {
+      expect(r.q(tag), tag).toBeNull();
+    }
+    expect(r.html).not.toContain('evil.test');
+    expect(r.q('p')?.textContent).toBe('kept');
+  });
+
+  it('removes SVG animation that could rewrite attributes', () => {
+    const r = clean(
+      '<svg><a><animate attributeName="href" values="javascript:alert(1)"/><set attributeName="href" to="javascript:alert(1)"/>' +
+        '<animateMotion dur="1s"/><animateTransform attributeName="transform"/><text>x</text></a></svg>',
+    );
+    expect(r.html).not.toMatch(/animate|<set|javascript/i);
+    expect(r.q('svg')).not.toBeNull();
+  });
+
+  it('drops our own marker attributes when the mail supplies them', () => {
+    const r = clean('<img data-mr-src="https://evil.test/x.png" alt="x">');
+    expect(r.q('img')?.getAttribute('data-mr-src')).toBeNull();
+  });
+});
+
+describe('sanitizeEmailHtml: links', () => {
+  it('forces http, https and mailto links to a new tab without opener or referrer', () => {
+    const r = clean('<a href="https://example.org/a" target="_self">a</a><a href="http://example.org">b</a><a href="mailto:bob@example.org">c</a>');
+    const links = Array.from(r.qa('a'));
+    expect(links).toHaveLength(3);
+    for (const a of links) {
+      expect(a.getAttribute('target')).toBe('_blank');
+      expect(a.getAttribute('rel')).toBe('noopener noreferrer');
+    }
+    expect(links[0]?.getAttribute('href')).toBe('https://example.org/a');
+  });
+
+  it('removes links with other schemes or relative targets', () => {
+    const r = clean('<a href="ftp://x">a</a><a href="/api/session">b</a><a href="vbscript:x">c</a><a href="tel:123">d</a>');
+    for (const a of Array.from(r.qa('a'))) expect(a.hasAttribute('href')).toBe(false);
+  });
+});
+
+describe('sanitizeEmailHtml: remote content', () => {
+  const remote =
+    '<img src="https://tracker.test/p.gif" srcset="https://tracker.test/a.png 1x, https://tracker.test/b.png 2x" alt="pixel">' +
+    '<table background="http://tracker.test/bg.png"><tr><td background="//tracker.test/td.png">x</td></tr></table>' +
+    '<video poster="https://tracker.test/poster.png" src="https://tracker.test/v.mp4"></video>' +
+    '<div style="background-image: url(&quot;https://tracker.test/css.png&quot;); color: red">s</div>' +
+    '<div style="background: image-set(\'https://tracker.test/set.png\' 1x)">t</div>' +
+    '<style>@import url(https://tracker.test/i.css); body { background: url(https://tracker.test/body.png) } .x { background: u\\72l(https://tracker.test/esc.png) }</style>';
+
+  it('blocks every remote reference and reports it', () => {
+    const r = clean(remote);
+    expect(r.blockedRemote).toBe(true);
+    // Nothing that the browser would fetch still points at the tracker.
+    const fetchable = Array.from(r.body.querySelectorAll('*')).flatMap((el) =>
+      ['src', 'srcset', 'background', 'poster', 'style', 'href'].map((a) => el.getAttribute(a) ?? ''),
+    );
+    expect(fetchable.join(' ')).not.toContain('tracker.test');
+    expect(r.q('style')?.textContent).not.toContain('tracker.test');
+    // The references are parked in data-mr-* attributes, and the rest of the markup survives.
+    const img = r.q('img');
+    expect(img?.getAttribute('data-mr-src')).toBe('https://tracker.test/p.gif');
+    expect(img?.getAttribute('data-mr-srcset')).toContain('https://tracker.test/a.png');
+    expect(r.q('table')?.getAttribute('data-mr-background')).toBe('http://tracker.test/bg.png');
+    expect(r.q('video')?.getAttribute('data-mr-poster')).toBe('https://tracker.test/poster.png');
+    expect(r.q('div')?.getAttribute('style')).toContain('color: red');
+    expect(img?.getAttribute('alt')).toBe('pixel');
+  });
+
+  it('restores remote references only when remote content is allowed', () => {
+    const r = clean(remote, true);
+    expect(r.blockedRemote).toBe(false);
+    const img = r.q('img');
+    expect(img?.getAttribute('src')).toBe('https://tracker.test/p.gif');
+    expect(img?.getAttribute('srcset')).toBe('https://tracker.test/a.png 1x, https://tracker.test/b.png 2x');
+    expect(img?.hasAttribute('data-mr-src')).toBe(false);
+    expect(r.q('table')?.getAttribute('background')).toBe('http://tracker.test/bg.png');
+    expect(r.q('td')?.getAttribute('background')).toBe('https://tracker.test/td.png');
+    expect(r.q('video')?.getAttribute('poster')).toBe('https://tracker.test/poster.png');
+    expect(r.q('div')?.getAttribute('style')).toContain('https://tracker.test/css.png');
+    expect(r.q('style')?.textContent).toContain('https://tracker.test/body.png');
+    // @import stays removed even then.
+    expect(r.q('style')?.textContent).not.toContain('i.css');
+  });
+
+  it('never lets relative or exotic URLs load, even when remote content is allowed', () => {
+    const r = clean('<img src="/api/mailboxes/INBOX/messages/1"><div style="background:url(/api/session)">x</div>', true);
+    expect(r.q('img')?.hasAttribute('src')).toBe(false);
+    expect(r.q('div')?.getAttribute('style')).not.toContain('/api/');
+  });
+
+  it('keeps inline data: images', () => {
+    const png = 'data:image/png;base64,iVBORw0KGgo=';
+    const r = clean(`<img src="${png}">`);
+    expect(r.q('img')?.getAttribute('src')).toBe(png);
+    expect(r.blockedRemote).toBe(false);
+  });
+
+  it('cannot break out of <style> through CSS escapes', () => {
+    const r = clean('<style>p { color: red } \\3c /style\\3e \\3c img src=x onerror=alert(1)\\3e </style><p>x</p>');
+    expect(r.q('img')).toBeNull();
+    const doc = buildMessageDocument('<style>\\3c /style\\3e \\3c img src=x onerror=alert(1)\\3e </style>', { allowRemote: false, origin: ORIGIN });
+    const reparsed = new DOMParser().parseFromString(doc.srcdoc, 'text/html');
+    expect(reparsed.querySelector('img')).toBeNull();
+    expect(reparsed.querySelectorAll('[onerror]')).toHaveLength(0);
+  });
+});
+
+describe('sanitizeEmailHtml: cid references', () => {
+  it('maps cid: to the attachment URL and reports the content ids used', () => {
+    const r = clean('<img src="cid:logo@example.test"><div style="background:url(cid:logo@example.test)">x</div><img src="cid:missing@x">', false, [logo]);
+    const imgs = Array.from(r.qa('img'));
+    expect(imgs[0]?.getAttribute('src')).toBe(`${ORIGIN}${logo.url}`);
+    expect(imgs[1]?.hasAttribute('src')).toBe(false);
+    expect(r.q('div')?.getAttribute('style')).toContain(`${ORIGIN}${logo.url}`);
+    expect(r.usedContentIds).toEqual(new Set(['logo@example.test']));
+    expect(r.blockedRemote).toBe(false);
+  });
+});
+
+describe('buildMessageDocument', () => {
+  it('wraps the content in a document with its own CSP', () => {
+    const doc = buildMessageDocument('<p>Hello</p>', { allowRemote: false, origin: ORIGIN });
+    const parsed = new DOMParser().parseFromString(doc.srcdoc, 'text/html');
+    const meta = parsed.head.querySelector('meta[http-equiv="Content-Security-Policy"]');
+    expect(meta?.getAttribute('content')).toBe(messageCsp(ORIGIN, false));
+    expect(parsed.body.querySelector('p')?.textContent).toBe('Hello');
+    expect(doc.srcdoc.startsWith('<!DOCTYPE html>')).toBe(true);
+  });
+
+  it('allows remote images in the CSP only when remote content is allowed', () => {
+    expect(messageCsp(ORIGIN, false)).toBe(
+      `default-src 'none'; img-src data: ${ORIGIN}/api/; style-src 'unsafe-inline'; font-src data:; form-action 'none'; base-uri 'none'`,
+    );
+    expect(messageCsp(ORIGIN, true)).toContain(`img-src data: ${ORIGIN}/api/ https: http:`);
+  });
+
+  it('ignores <html>, <head> and <body> of the mail but keeps its <style>', () => {
+    const doc = buildMessageDocument(
+      '<html><head><meta http-equiv="refresh" content="0"><style>p{color:blue}</style></head><body onload="alert(1)"><p>x</p></body></html>',
+      { allowRemote: false, origin: ORIGIN },
+    );
+    const parsed = new DOMParser().parseFromString(doc.srcdoc, 'text/html');
+    expect(parsed.body.hasAttribute('onload')).toBe(false);
+    expect(parsed.querySelectorAll('meta[http-equiv="refresh"]')).toHaveLength(0);
+    expect(parsed.body.querySelector('style')?.textContent).toContain('color:blue');
+  });
+});
