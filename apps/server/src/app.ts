@@ -1,0 +1,111 @@
+// createApp(deps): the Express backend-for-frontend. It never listens (tests use it directly).
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import cookieParser from 'cookie-parser';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { AppContext } from './context.js';
+import { errorHandler, notFoundHandler } from './errors.js';
+import { ImapPool } from './imap/pool.js';
+import { healthRouter } from './routes/health/router.js';
+import { mailboxesRouter } from './routes/mailboxes/router.js';
+import { messagesRouter } from './routes/messages/router.js';
+import { sessionRouter } from './routes/session/router.js';
+import { CredentialSealer } from './session/crypto.js';
+import { LoginLimiter } from './session/login-limiter.js';
+import { sessionMiddleware } from './session/middleware.js';
+import { MemorySessionStore } from './session/store.js';
+
+/** Builds the runtime context (IMAP pool, sessions, sealer) from the configuration. */
+export function createContext(config: Config, logger: Logger): AppContext {
+  return {
+    config,
+    logger,
+    sessions: new MemorySessionStore(config.sessionIdleMs),
+    sealer: new CredentialSealer(config.sessionKey),
+    imap: new ImapPool(
+      { host: config.imapHost, port: config.imapPort, secure: config.imapSecure, allowSelfSigned: config.allowSelfSignedTls },
+      config.imapIdleCloseMs,
+      logger.child({ component: 'imap-pool' }),
+    ),
+    smtp: { host: config.submissionHost, port: config.submissionPort, secure: config.submissionSecure, allowSelfSigned: config.allowSelfSignedTls },
+    loginLimiter: new LoginLimiter(),
+  };
+}
+
+/** Releases what the context holds (IMAP connections, session store). */
+export async function closeContext(ctx: AppContext) {
+  await ctx.imap.closeAll();
+  await ctx.sessions.close();
+}
+
+export function createApp(ctx: AppContext): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  app.use((req, res, next) => {
+    req.id = randomUUID();
+    res.set('X-Request-Id', req.id);
+    const started = process.hrtime.bigint();
+    res.on('finish', () => {
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      ctx.logger.debug({ reqId: req.id, method: req.method, path: req.path, status: res.statusCode, ms }, 'request');
+    });
+    next();
+  });
+
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        useDefaults: false,
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'", "'unsafe-inline'"],
+          // Mail HTML renders in a sandboxed srcdoc iframe that inherits this policy and adds its own,
+          // stricter one; remote images load there only after the user allows them.
+          imgSrc: ["'self'", 'data:', 'blob:', 'https:', 'http:'],
+          fontSrc: ["'self'", 'data:'],
+          connectSrc: ["'self'"],
+          frameSrc: ["'self'", 'blob:'],
+          objectSrc: ["'none'"],
+          baseUri: ["'none'"],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+        },
+      },
+      crossOriginEmbedderPolicy: false,
+      referrerPolicy: { policy: 'no-referrer' },
+    }),
+  );
+
+  const api = express.Router();
+  api.use(express.json({ limit: Math.ceil(ctx.config.maxMessageBytes * 1.4) }));
+  api.use(cookieParser());
+  api.use((_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+  api.use('/health', healthRouter(ctx));
+  api.use(sessionMiddleware(ctx.sessions));
+  api.use('/session', sessionRouter(ctx));
+  api.use('/mailboxes', mailboxesRouter(ctx));
+  api.use('/messages', messagesRouter(ctx));
+  api.use(notFoundHandler);
+  api.use(errorHandler(ctx.logger));
+  app.use('/api', api);
+
+  const webRoot = ctx.config.webRoot;
+  if (webRoot && existsSync(path.join(webRoot, 'index.html'))) {
+    app.use(express.static(webRoot, { index: false, maxAge: '1h' }));
+    app.get(/^(?!\/api\/).*/, (_req, res) => {
+      res.set('Cache-Control', 'no-cache').sendFile(path.join(webRoot, 'index.html'));
+    });
+  }
+  app.use(errorHandler(ctx.logger));
+  return app;
+}

@@ -1,0 +1,127 @@
+#!/usr/bin/env node
+// The `mailroom` command line: demo | webmail | mailserver | serve.
+import { parseArgs } from 'node:util';
+import { startMailServer } from '@mailroom/mailserver';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { createLogger } from './logger.js';
+import { DEMO_PASSWORD, DEMO_USERS, startDemo, startWebmail } from './run.js';
+
+const USAGE = `Usage: mailroom <command> [options]
+
+Commands:
+  demo [--data DIR]       embedded mail server + webmail on 127.0.0.1, demo.test seeded
+                          (alice@demo.test / bob@demo.test, password "demo")
+  webmail                 the webmail only, for an existing IMAP + SMTP server (IMAP_HOST, SUBMISSION_HOST …)
+  mailserver --data DIR   the embedded mail server alone (IMAP, SMTP, submission)
+  serve                   standalone: webmail + embedded server with TLS and real users (not available yet)
+
+Environment: PORT (8080), IMAP_PORT (1143), SMTP_PORT (2525), SUBMISSION_PORT (1587), LOG_LEVEL …
+See docs/configuration.md for every option.`;
+
+const SHUTDOWN_GRACE_MS = 10_000;
+
+function onShutdown(close: () => Promise<void>) {
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) {
+      process.stderr.write('Forced exit.\n');
+      process.exit(1);
+    }
+    stopping = true;
+    process.stderr.write(`\n${signal} received, stopping…\n`);
+    const force = setTimeout(() => {
+      process.stderr.write('Shutdown took too long; exiting.\n');
+      process.exit(1);
+    }, SHUTDOWN_GRACE_MS);
+    force.unref();
+    close().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        process.stderr.write(`error while stopping: ${(err as Error).message}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      data: { type: 'string' },
+      port: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+  const command = positionals[0];
+  if (values.help || !command) {
+    process.stdout.write(`${USAGE}\n`);
+    return command || values.help ? 0 : 2;
+  }
+  const overrides: Partial<Record<keyof Config, unknown>> = { dataDir: values.data, port: values.port };
+
+  switch (command) {
+    case 'demo': {
+      const config = loadConfig(process.env, { logLevel: process.env.LOG_LEVEL ?? 'warn', ...overrides });
+      process.stdout.write('Starting the Mailroom demo…\n');
+      const running = await startDemo(config);
+      onShutdown(() => running.close());
+      const ports = running.mail!.ports;
+      process.stdout.write(
+        [
+          '',
+          `  Mailroom demo is running: ${running.url}`,
+          '',
+          `  Sign in as ${DEMO_USERS.join(' or ')} with the password "${DEMO_PASSWORD}".`,
+          `  IMAP 127.0.0.1:${ports.imap}   SMTP (MX) 127.0.0.1:${ports.smtp}   submission 127.0.0.1:${ports.submission}`,
+          `  Data: ${running.dataDir}${config.dataDir ? '' : ' (temporary, removed on exit)'}`,
+          '',
+          '  Press Ctrl-C to stop.',
+          '',
+        ].join('\n'),
+      );
+      return -1;
+    }
+    case 'webmail': {
+      const config = loadConfig(process.env, overrides);
+      const running = await startWebmail(config);
+      onShutdown(() => running.close());
+      process.stdout.write(`Mailroom webmail on ${running.url} (IMAP ${config.imapHost}:${config.imapPort}, submission ${config.submissionHost}:${config.submissionPort})\n`);
+      return -1;
+    }
+    case 'mailserver': {
+      const config = loadConfig(process.env, overrides);
+      if (!config.dataDir) throw new ConfigError('mailserver needs --data DIR (or DATA_DIR)');
+      const mail = await startMailServer({
+        dataDir: config.dataDir,
+        host: config.host,
+        ports: { imap: config.imapPort, smtp: config.smtpPort, submission: config.submissionPort },
+        maxMessageBytes: config.maxMessageBytes,
+        logger: createLogger(config.logLevel).child({ component: 'mailserver' }),
+      });
+      onShutdown(() => mail.close());
+      process.stdout.write(`Mailroom mail server: IMAP ${mail.ports.imap}, SMTP ${mail.ports.smtp}, submission ${mail.ports.submission}\n`);
+      return -1;
+    }
+    case 'serve':
+      process.stderr.write('Standalone mode (TLS, real users, outbound delivery) is not available yet; use "demo" or "webmail".\n');
+      return 2;
+    default:
+      process.stderr.write(`Unknown command "${command}".\n\n${USAGE}\n`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code >= 0) process.exit(code);
+  },
+  (err: unknown) => {
+    const message = err instanceof ConfigError || err instanceof TypeError ? (err as Error).message : String((err as Error)?.stack ?? err);
+    process.stderr.write(`mailroom: ${message}\n`);
+    process.exit(1);
+  },
+);

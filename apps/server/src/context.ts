@@ -1,0 +1,18 @@
+// What the routes need, built once by createApp's caller.
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { ImapPool } from './imap/pool.js';
+import type { CredentialSealer } from './session/crypto.js';
+import type { LoginLimiter } from './session/login-limiter.js';
+import type { SessionStore } from './session/store.js';
+import type { SmtpEndpoint } from './smtp/submit.js';
+
+export interface AppContext {
+  config: Config;
+  logger: Logger;
+  sessions: SessionStore;
+  sealer: CredentialSealer;
+  imap: ImapPool;
+  smtp: SmtpEndpoint;
+  loginLimiter: LoginLimiter;
+}

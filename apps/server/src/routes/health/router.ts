@@ -1,0 +1,19 @@
+// GET /api/health: 200 when the IMAP and SMTP submission servers answer, 503 otherwise.
+import { Router } from 'express';
+import type { HealthResponse } from '@mailroom/shared';
+import type { AppContext } from '../../context.js';
+import { probe } from './probe.js';
+
+export function healthRouter(ctx: AppContext): Router {
+  const router = Router();
+  router.get('/', async (_req, res) => {
+    const { config } = ctx;
+    const [imap, smtp] = await Promise.all([
+      probe({ host: config.imapHost, port: config.imapPort, secure: config.imapSecure, allowSelfSigned: config.allowSelfSignedTls, greeting: /^\* (OK|PREAUTH)/ }),
+      probe({ host: ctx.smtp.host, port: ctx.smtp.port, secure: ctx.smtp.secure, allowSelfSigned: ctx.smtp.allowSelfSigned, greeting: /^220[ -]/ }),
+    ]);
+    const body: HealthResponse = { status: imap && smtp ? 'ok' : 'degraded', imap, smtp };
+    res.status(imap && smtp ? 200 : 503).set('Cache-Control', 'no-store').json(body);
+  });
+  return router;
+}

@@ -1,0 +1,114 @@
+// Starting and stopping the Mailroom processes: demo (embedded mail server + webmail, seeded),
+// webmail only, and the mail server alone.
+import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+import type { Server } from 'node:http';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { seedDemo, startMailServer, type RunningMailServer } from '@mailroom/mailserver';
+import { closeContext, createApp, createContext } from './app.js';
+import type { Config } from './config.js';
+import type { AppContext } from './context.js';
+import { createLogger } from './logger.js';
+
+export const DEMO_DOMAIN = 'demo.test';
+export const DEMO_USERS = ['alice@demo.test', 'bob@demo.test'];
+export const DEMO_PASSWORD = 'demo';
+
+/** Where the built web app is: apps/web/dist, next to this file's package (src/ or dist/). */
+export function defaultWebRoot() {
+  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
+}
+
+export interface Running {
+  url: string;
+  port: number;
+  mail?: RunningMailServer;
+  ctx: AppContext;
+  dataDir?: string;
+  close(): Promise<void>;
+}
+
+function listen(app: ReturnType<typeof createApp>, host: string, port: number): Promise<Server> {
+  return new Promise((resolve, reject) => {
+    const server = app.listen(port, host);
+    server.once('listening', () => resolve(server));
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      reject(err.code === 'EADDRINUSE' ? new Error(`port ${port} on ${host} is already in use (set PORT to use another)`) : err),
+    );
+  });
+}
+
+function closeHttp(server: Server): Promise<void> {
+  return new Promise((resolve) => {
+    server.close(() => resolve());
+    server.closeAllConnections();
+  });
+}
+
+/** The webmail alone, pointed at the IMAP and submission servers of the configuration. */
+export async function startWebmail(config: Config): Promise<Running> {
+  const logger = createLogger(config.logLevel);
+  const ctx = createContext({ ...config, webRoot: config.webRoot ?? defaultWebRoot() }, logger);
+  const server = await listen(createApp(ctx), config.host, config.port);
+  const port = (server.address() as { port: number }).port;
+  return {
+    url: `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`,
+    port,
+    ctx,
+    async close() {
+      await closeHttp(server);
+      await closeContext(ctx);
+    },
+  };
+}
+
+/** Demo: embedded mail server on loopback with demo.test seeded, and the webmail in front of it. */
+export async function startDemo(config: Config): Promise<Running> {
+  const logger = createLogger(config.logLevel);
+  const temporary = !config.dataDir;
+  const dataDir = config.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'mailroom-demo-'));
+  mkdirSync(dataDir, { recursive: true });
+  let mail: RunningMailServer | undefined;
+  let web: Running | undefined;
+  try {
+    mail = await startMailServer({
+      dataDir,
+      host: '127.0.0.1',
+      hostname: 'localhost',
+      ports: { imap: config.imapPort, smtp: config.smtpPort, submission: config.submissionPort },
+      allowInsecureAuth: true,
+      maxMessageBytes: config.maxMessageBytes,
+      logger: logger.child({ component: 'mailserver' }),
+    });
+    if (!mail.store.findUser(DEMO_USERS[0]!)) {
+      await seedDemo(mail.store, { domain: DEMO_DOMAIN, password: DEMO_PASSWORD });
+    }
+    web = await startWebmail({
+      ...config,
+      host: '127.0.0.1',
+      imapHost: '127.0.0.1',
+      imapPort: mail.ports.imap,
+      imapSecure: false,
+      submissionHost: '127.0.0.1',
+      submissionPort: mail.ports.submission,
+      submissionSecure: false,
+    });
+  } catch (err) {
+    await mail?.close();
+    if (temporary) rmSync(dataDir, { recursive: true, force: true });
+    throw err;
+  }
+  const running = web;
+  const mailServer = mail;
+  return {
+    ...running,
+    mail: mailServer,
+    dataDir,
+    async close() {
+      await running.close();
+      await mailServer.close();
+      if (temporary) rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
