@@ -1,0 +1,42 @@
+import net from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import request from 'supertest';
+import { closeContext, createApp, createContext } from './app.js';
+import { loadConfig } from './config.js';
+import { createLogger } from './logger.js';
+import { Browser } from './test-support.js';
+
+// A port that nothing listens on: bind one, note it, close it.
+async function deadPort(): Promise<number> {
+  const srv = net.createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const { port } = srv.address() as net.AddressInfo;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+describe('mail server unreachable', () => {
+  let ctx: ReturnType<typeof createContext>;
+  let app: ReturnType<typeof createApp>;
+  beforeAll(async () => {
+    const port = await deadPort();
+    ctx = createContext(loadConfig({}, { imapPort: port, submissionPort: port, logLevel: 'silent' }), createLogger('silent'));
+    app = createApp(ctx);
+  });
+  afterAll(async () => closeContext(ctx));
+
+  it('reports 503 from /api/health', async () => {
+    const res = await request(app).get('/api/health');
+    expect(res.status).toBe(503);
+    expect(res.body).toMatchObject({ status: 'degraded', imap: false, smtp: false });
+  });
+
+  it('answers sign-in with 503 and a clear message, and keeps running', async () => {
+    const b = new Browser(app);
+    const res = await b.login('alice@demo.test');
+    expect(res.status).toBe(503);
+    expect(res.body.error.code).toBe('mail_server_unavailable');
+    expect(res.body.error.message).toMatch(/not reachable/);
+    expect((await request(app).get('/api/health')).status).toBe(503);
+  });
+});
