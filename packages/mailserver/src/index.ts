@@ -1,0 +1,129 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { startImapServer } from './imap/server.js';
+import { openStore, type MailStore } from './store/index.js';
+import { startInboundSmtp } from './smtp/inbound.js';
+import { ListenError, type ListenerTls } from './smtp/listener.js';
+import { startSubmissionSmtp } from './smtp/submission.js';
+
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_PORTS = { imap: 1143, smtp: 2525, submission: 1587 } as const;
+export const DEFAULT_HOSTNAME = 'localhost';
+export const DEFAULT_MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
+
+export interface MailServerConfig {
+  /** The SQLite file is dataDir/mail.sqlite (created when missing). */
+  dataDir: string;
+  /** Listen address, default 127.0.0.1. */
+  host?: string;
+  /** 0 = ephemeral; defaults 1143, 2525, 1587. */
+  ports?: { imap?: number; smtp?: number; submission?: number };
+  /** Greeting / Received name, default 'localhost'. */
+  hostname?: string;
+  /** Largest accepted message, default 25 MiB. */
+  maxMessageBytes?: number;
+  /** Plaintext AUTH on submission without TLS; only for a loopback demo. */
+  allowInsecureAuth?: boolean;
+  /** Certificate for SMTP STARTTLS; without it STARTTLS is not offered on SMTP. */
+  tls?: ListenerTls;
+  logger?: Logger;
+}
+
+export interface RunningMailServer {
+  store: MailStore;
+  ports: { imap: number; smtp: number; submission: number };
+  /** Stops the listeners (open connections are closed), then the store. Safe to call twice. */
+  close(): Promise<void>;
+}
+
+interface Closable {
+  close(): Promise<void>;
+}
+
+/** Runs a listener start and turns a bind failure into a ListenError naming the listener and port. */
+async function bindOrExplain<T>(label: string, host: string, port: number, start: () => Promise<T>): Promise<T> {
+  try {
+    return await start();
+  } catch (err) {
+    if (err instanceof ListenError) throw err;
+    const e = err instanceof Error ? (err as NodeJS.ErrnoException) : new Error(String(err));
+    throw new ListenError(label, host, port, e);
+  }
+}
+
+/** Opens the store in `dataDir` and starts the IMAP, SMTP (MX) and submission listeners. */
+export async function startMailServer(config: MailServerConfig): Promise<RunningMailServer> {
+  const host = config.host ?? DEFAULT_HOST;
+  const hostname = config.hostname ?? DEFAULT_HOSTNAME;
+  const maxMessageBytes = config.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const logger = config.logger;
+  const wanted = {
+    imap: config.ports?.imap ?? DEFAULT_PORTS.imap,
+    smtp: config.ports?.smtp ?? DEFAULT_PORTS.smtp,
+    submission: config.ports?.submission ?? DEFAULT_PORTS.submission,
+  };
+
+  mkdirSync(config.dataDir, { recursive: true });
+  const store = openStore({ path: path.join(config.dataDir, 'mail.sqlite'), logger });
+  const listeners: Closable[] = [];
+
+  const closeAll = async (): Promise<void> => {
+    const results = await Promise.allSettled(listeners.map((l) => l.close()));
+    for (const r of results) {
+      if (r.status === 'rejected') logger?.warn({ err: r.reason as unknown }, 'error while closing a listener');
+    }
+    store.close();
+  };
+
+  let ports: RunningMailServer['ports'];
+  try {
+    const imap = await bindOrExplain('IMAP', host, wanted.imap, () =>
+      startImapServer({ store, host, port: wanted.imap, logger }),
+    );
+    listeners.push(imap);
+    const smtp = await startInboundSmtp({
+      store,
+      host,
+      port: wanted.smtp,
+      hostname,
+      maxMessageBytes,
+      logger,
+      tls: config.tls,
+    });
+    listeners.push(smtp);
+    const submission = await startSubmissionSmtp({
+      store,
+      host,
+      port: wanted.submission,
+      hostname,
+      maxMessageBytes,
+      logger,
+      tls: config.tls,
+      allowInsecureAuth: config.allowInsecureAuth,
+    });
+    listeners.push(submission);
+    ports = { imap: imap.port, smtp: smtp.port, submission: submission.port };
+  } catch (err) {
+    await closeAll().catch(() => undefined);
+    throw err;
+  }
+
+  logger?.info({ host, ports }, 'mail server started');
+  let closing: Promise<void> | undefined;
+  return {
+    store,
+    ports,
+    close() {
+      closing ??= closeAll();
+      return closing;
+    },
+  };
+}
+
+export { openStore, type MailStore } from './store/index.js';
+export type { UserRecord, DeliverOptions } from './store/index.js';
+export { startInboundSmtp } from './smtp/inbound.js';
+export { startSubmissionSmtp } from './smtp/submission.js';
+export { ListenError, type SmtpListener } from './smtp/listener.js';
+export * from './seed/index.js';

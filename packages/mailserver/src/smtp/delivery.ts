@@ -1,0 +1,229 @@
+import { once } from 'node:events';
+import type { Logger } from 'pino';
+import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
+import type { MailStore, UserRecord } from '../store/index.js';
+import { formatRfc5322Date, headerSafe } from './headers.js';
+
+/** An error mapped to an SMTP reply at the edge: `responseCode` is the reply code, the message starts with the enhanced status code. */
+export class SmtpError extends Error {
+  readonly responseCode: number;
+  constructor(responseCode: number, message: string) {
+    super(message);
+    this.name = 'SmtpError';
+    this.responseCode = responseCode;
+  }
+}
+
+export type RecipientResolution =
+  | { kind: 'local'; user: UserRecord }
+  | { kind: 'unknown' }
+  | { kind: 'remote' }
+  | { kind: 'invalid' };
+
+/** Splits `local@domain`; null when the address has no usable domain part. */
+export function splitAddress(address: string): { local: string; domain: string } | null {
+  const at = address.lastIndexOf('@');
+  if (at <= 0 || at === address.length - 1) return null;
+  return { local: address.slice(0, at), domain: address.slice(at + 1).toLowerCase() };
+}
+
+/**
+ * Resolves an envelope recipient against the store: users of local domains (with plus
+ * addressing, `user+tag@domain` → `user@domain`), unknown local users, or other domains.
+ * Throws when the store fails (the caller maps that to 451).
+ */
+export function resolveRecipient(store: MailStore, address: string): RecipientResolution {
+  const parts = splitAddress(address.trim());
+  if (!parts) return { kind: 'invalid' };
+  if (!store.hasDomain(parts.domain)) return { kind: 'remote' };
+  const exact = store.findUser(`${parts.local}@${parts.domain}`);
+  if (exact) return { kind: 'local', user: exact };
+  const plus = parts.local.indexOf('+');
+  if (plus > 0) {
+    const base = store.findUser(`${parts.local.slice(0, plus)}@${parts.domain}`);
+    if (base) return { kind: 'local', user: base };
+  }
+  return { kind: 'unknown' };
+}
+
+export function noSuchUser(address: string): SmtpError {
+  return new SmtpError(550, `5.1.1 <${headerSafe(address)}>: no such user here`);
+}
+
+/**
+ * Reads the DATA stream into one buffer. Returns null when the message went over the size
+ * limit (smtp-server then answers 552 itself because `rejectOversized` is set).
+ */
+export async function readMessage(stream: SMTPServerDataStream): Promise<Buffer | null> {
+  const chunks: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => {
+    if (!stream.sizeExceeded) chunks.push(chunk);
+  });
+  await once(stream, 'end');
+  if (stream.sizeExceeded) return null;
+  return Buffer.concat(chunks);
+}
+
+export interface TraceInfo {
+  /** Greeting name of this server. */
+  hostname: string;
+  session: SMTPServerSession;
+  /** Envelope sender, '' for the null sender. */
+  mailFrom: string;
+  receivedAt: Date;
+}
+
+/** `Return-Path` and `Received` (RFC 5321 section 4.4) for one recipient. */
+export function traceHeaders(trace: TraceInfo, recipient: string): string {
+  const { session } = trace;
+  const helo = headerSafe(session.hostNameAppearsAs || 'unknown');
+  const ip = headerSafe(session.remoteAddress || 'unknown');
+  const clientName = headerSafe(session.clientHostname || '');
+  const from =
+    !clientName || clientName.startsWith('[') ? `${helo} ([${ip}])` : `${helo} (${clientName} [${ip}])`;
+  const protocol = headerSafe(session.transmissionType || 'ESMTP');
+  const id = headerSafe(session.id);
+  return (
+    `Return-Path: <${headerSafe(trace.mailFrom)}>\r\n` +
+    `Received: from ${from}\r\n` +
+    `\tby ${headerSafe(trace.hostname)} (Mailroom) with ${protocol} id ${id}\r\n` +
+    `\tfor <${headerSafe(recipient)}>; ${formatRfc5322Date(trace.receivedAt)}\r\n`
+  );
+}
+
+export interface LocalDelivery {
+  /** The envelope address the client used (may carry a +tag). */
+  address: string;
+  user: UserRecord;
+}
+
+/**
+ * Tracks deliveries still writing to the store so that shutdown can wait for them before the
+ * store is closed.
+ */
+export class DeliveryTracker {
+  private readonly pending = new Set<Promise<unknown>>();
+
+  track<T>(promise: Promise<T>): Promise<T> {
+    this.pending.add(promise);
+    const done = (): void => {
+      this.pending.delete(promise);
+    };
+    promise.then(done, done);
+    return promise;
+  }
+
+  async drain(): Promise<void> {
+    while (this.pending.size > 0) {
+      await Promise.allSettled([...this.pending]);
+    }
+  }
+}
+
+/**
+ * The one local delivery path shared by the MX and submission listeners: stores `raw` once per
+ * distinct local user (INBOX), each copy with its own Return-Path/Received prepended. Resolves
+ * after every copy is durably committed; rejects with a 451 SmtpError when the store fails.
+ */
+export async function deliverLocal(opts: {
+  store: MailStore;
+  recipients: LocalDelivery[];
+  raw: Buffer;
+  trace: TraceInfo;
+  logger?: Logger;
+}): Promise<void> {
+  const seen = new Set<number>();
+  for (const rcpt of opts.recipients) {
+    if (seen.has(rcpt.user.id)) continue;
+    seen.add(rcpt.user.id);
+    const copy = Buffer.concat([Buffer.from(traceHeaders(opts.trace, rcpt.address), 'utf8'), opts.raw]);
+    try {
+      const result = await opts.store.deliver(rcpt.user.email, copy, { internalDate: opts.trace.receivedAt });
+      opts.logger?.info(
+        { cid: opts.trace.session.id, rcpt: rcpt.user.email, mailbox: result.mailbox, uid: result.uid, bytes: copy.length },
+        'delivered',
+      );
+    } catch (err) {
+      opts.logger?.error({ cid: opts.trace.session.id, rcpt: rcpt.user.email, err }, 'local delivery failed');
+      throw new SmtpError(451, '4.3.0 Local delivery failed, try again later');
+    }
+  }
+}
+
+/** Maps anything thrown by a handler to an error smtp-server turns into a reply. */
+export function toSmtpError(err: unknown, logger: Logger | undefined, cid: string): SmtpError {
+  if (err instanceof SmtpError) return err;
+  logger?.error({ cid, err }, 'smtp handler failed');
+  return new SmtpError(451, '4.3.0 Temporary local problem, try again later');
+}
+
+/**
+ * The onData handler of both listeners: reads the message, lets `transform` adjust it (the
+ * submission role strips Bcc and adds Message-ID/Date), resolves the envelope recipients and
+ * delivers locally. Answers 250 only after the store committed; any failure becomes a 4xx/5xx.
+ */
+export function handleData(opts: {
+  store: MailStore;
+  hostname: string;
+  stream: SMTPServerDataStream;
+  session: SMTPServerSession;
+  tracker: DeliveryTracker;
+  logger?: Logger;
+  transform?: (raw: Buffer, receivedAt: Date) => Buffer;
+  callback: (err?: Error | null, message?: string) => void;
+}): void {
+  const { store, session, logger } = opts;
+  const receivedAt = new Date();
+  const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
+  const rcptTo = session.envelope.rcptTo.map((r) => r.address);
+  const work = (async () => {
+    const raw = await readMessage(opts.stream);
+    if (!raw) return; // over the size limit: smtp-server answers 552 (rejectOversized)
+    const message = opts.transform ? opts.transform(raw, receivedAt) : raw;
+    const recipients: LocalDelivery[] = [];
+    for (const address of rcptTo) {
+      const resolved = resolveRecipient(store, address);
+      if (resolved.kind === 'local') recipients.push({ address, user: resolved.user });
+    }
+    if (recipients.length === 0) throw new SmtpError(451, '4.3.0 Recipients are no longer available');
+    await deliverLocal({
+      store,
+      recipients,
+      raw: message,
+      trace: { hostname: opts.hostname, session, mailFrom, receivedAt },
+      logger,
+    });
+  })();
+  opts.tracker.track(work).then(
+    () => opts.callback(null, '2.0.0 OK: message stored'),
+    (err: unknown) => opts.callback(toSmtpError(err, logger, session.id)),
+  );
+}
+
+/**
+ * RCPT TO policy shared by both listeners: local users (and their +tags) are accepted, unknown
+ * local users get 550 5.1.1, other domains get `remoteError`.
+ */
+export function checkRecipient(
+  store: MailStore,
+  address: string,
+  remoteError: SmtpError,
+  cid: string,
+  logger: Logger | undefined,
+): SmtpError | null {
+  try {
+    const resolved = resolveRecipient(store, address);
+    switch (resolved.kind) {
+      case 'local':
+        return null;
+      case 'unknown':
+        return noSuchUser(address);
+      case 'remote':
+        return remoteError;
+      default:
+        return new SmtpError(501, '5.1.3 Bad recipient address syntax');
+    }
+  } catch (err) {
+    return toSmtpError(err, logger, cid);
+  }
+}

@@ -1,0 +1,48 @@
+import { SMTPServer } from 'smtp-server';
+import type { MailStore } from '../store/index.js';
+import {
+  DeliveryTracker,
+  SmtpError,
+  handleData,
+  checkRecipient,
+} from './delivery.js';
+import { baseServerOptions, startListener, type SmtpListener, type SmtpRoleOptions } from './listener.js';
+
+export interface InboundOptions extends SmtpRoleOptions {
+  store: MailStore;
+}
+
+/**
+ * The MX role: accepts mail from anyone for users of local domains only, no AUTH, and stores
+ * each message in the recipients' INBOX before answering 250.
+ */
+export async function startInboundSmtp(opts: InboundOptions): Promise<SmtpListener> {
+  const { store, logger } = opts;
+  const log = logger?.child({ component: 'smtp-inbound' });
+  const tracker = new DeliveryTracker();
+
+  const server = new SMTPServer({
+    ...baseServerOptions(opts, 'smtp-inbound'),
+    authOptional: true,
+    disabledCommands: ['AUTH'],
+
+    onRcptTo(address, session, callback) {
+      const refusal = checkRecipient(store, address.address, new SmtpError(550, '5.7.1 Relay access denied'), session.id, log);
+      callback(refusal);
+    },
+
+    onData(stream, session, callback) {
+      handleData({
+        store,
+        hostname: opts.hostname,
+        stream,
+        session,
+        tracker,
+        logger: log,
+        callback,
+      });
+    },
+  });
+
+  return startListener(server, 'SMTP (inbound)', opts, tracker);
+}

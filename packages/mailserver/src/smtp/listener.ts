@@ -1,0 +1,107 @@
+import type { Logger } from 'pino';
+import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import type { DeliveryTracker } from './delivery.js';
+
+/** A running SMTP listener. */
+export interface SmtpListener {
+  port: number;
+  /** Stops accepting, waits for deliveries in flight, then closes open connections (421). Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface ListenerTls {
+  key: string | Buffer;
+  cert: string | Buffer;
+}
+
+/** Options shared by both roles. */
+export interface SmtpRoleOptions {
+  host: string;
+  port: number;
+  /** Greeting / Received name. */
+  hostname: string;
+  maxMessageBytes: number;
+  logger?: Logger;
+  /** Certificate for STARTTLS; without it STARTTLS is not offered. */
+  tls?: ListenerTls;
+}
+
+/** Error raised when a listener cannot bind; names the role, address and port. */
+export class ListenError extends Error {
+  readonly code: string | undefined;
+  constructor(label: string, host: string, port: number, cause: NodeJS.ErrnoException) {
+    const why = cause.code === 'EADDRINUSE' ? 'address already in use' : cause.message;
+    super(`${label}: cannot listen on ${host}:${port}: ${why}`, { cause });
+    this.name = 'ListenError';
+    this.code = cause.code;
+  }
+}
+
+/** Base options for smtp-server common to inbound and submission. */
+export function baseServerOptions(role: SmtpRoleOptions, component: string): SMTPServerOptions {
+  const options: SMTPServerOptions = {
+    name: role.hostname,
+    banner: 'Mailroom ESMTP',
+    size: role.maxMessageBytes,
+    rejectOversized: true,
+    disableReverseLookup: true,
+    // a shutdown closes open sessions itself (see close below); this only bounds the wait
+    closeTimeout: 1_000,
+    // The built-in certificate of smtp-server has a public private key: offer STARTTLS only
+    // with a certificate of our own.
+    hideSTARTTLS: !role.tls,
+    logger: role.logger ? (role.logger.child({ component }) as unknown as SMTPServerOptions['logger']) : false,
+    component,
+  };
+  if (role.tls) {
+    options.key = role.tls.key;
+    options.cert = role.tls.cert;
+  }
+  return options;
+}
+
+/** Binds `server` and returns a listener handle; rejects with ListenError when binding fails. */
+export async function startListener(
+  server: SMTPServer,
+  label: string,
+  role: SmtpRoleOptions,
+  tracker: DeliveryTracker,
+): Promise<SmtpListener> {
+  // errors of connections (and the bind error, handled below) (e.g. a client socket error) are logged, never thrown
+  server.on('error', (err) => {
+    role.logger?.warn({ err, listener: label }, 'smtp listener error');
+  });
+  const port = await new Promise<number>((resolve, reject) => {
+    const onError = (err: NodeJS.ErrnoException): void => {
+      server.server.off('listening', onListening);
+      reject(new ListenError(label, role.host, role.port, err));
+    };
+    const onListening = (): void => {
+      server.server.off('error', onError);
+      const address = server.server.address();
+      resolve(typeof address === 'object' && address ? address.port : role.port);
+    };
+    server.server.once('error', onError);
+    server.server.once('listening', onListening);
+    server.listen(role.port, role.host);
+  });
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      await tracker.drain();
+      for (const connection of server.connections) {
+        try {
+          connection.send(421, `${role.hostname} Server shutting down`);
+          connection.close();
+        } catch {
+          // the socket is already gone
+        }
+      }
+      await closed;
+    })();
+    return closing;
+  };
+  return { port, close };
+}

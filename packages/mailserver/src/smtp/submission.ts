@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { SMTPServer } from 'smtp-server';
+import type { MailStore, UserRecord } from '../store/index.js';
+import {
+  DeliveryTracker,
+  SmtpError,
+  handleData,
+  checkRecipient,
+  splitAddress,
+} from './delivery.js';
+import { formatRfc5322Date, hasHeader, joinMessage, splitMessage } from './headers.js';
+import { baseServerOptions, startListener, type SmtpListener, type SmtpRoleOptions } from './listener.js';
+
+export interface SubmissionOptions extends SmtpRoleOptions {
+  store: MailStore;
+  /** Allow AUTH PLAIN/LOGIN without TLS. Only for a loopback demo. */
+  allowInsecureAuth?: boolean;
+}
+
+function isUserRecord(value: unknown): value is UserRecord {
+  return typeof value === 'object' && value !== null && typeof (value as UserRecord).email === 'string';
+}
+
+/**
+ * Prepares a submitted message for storage: drops every Bcc field and adds Message-ID and
+ * Date when the client did not set them (RFC 6409 section 8).
+ */
+export function prepareSubmitted(raw: Buffer, opts: { hostname: string; now: Date }): Buffer {
+  const { fields, rest } = splitMessage(raw);
+  const kept = fields.filter((f) => f.name.toLowerCase() !== 'bcc');
+  if (!hasHeader(kept, 'message-id')) {
+    kept.push({ name: 'Message-ID', raw: `Message-ID: <${randomUUID()}@${opts.hostname}>\r\n` });
+  }
+  if (!hasHeader(kept, 'date')) {
+    kept.push({ name: 'Date', raw: `Date: ${formatRfc5322Date(opts.now)}\r\n` });
+  }
+  return joinMessage(kept, rest);
+}
+
+/** True when `address` is the user's own address, optionally with a +tag. */
+function isOwnAddress(user: UserRecord, address: string): boolean {
+  const own = splitAddress(user.email.toLowerCase());
+  const given = splitAddress(address.trim().toLowerCase());
+  if (!own || !given || own.domain !== given.domain) return false;
+  if (given.local === own.local) return true;
+  const plus = given.local.indexOf('+');
+  return plus > 0 && given.local.slice(0, plus) === own.local;
+}
+
+/**
+ * The submission role (port 587 style): AUTH PLAIN/LOGIN required, MAIL FROM must be the
+ * authenticated user's address, local recipients are delivered like inbound mail, remote ones
+ * are refused until the outbound queue exists.
+ */
+export async function startSubmissionSmtp(opts: SubmissionOptions): Promise<SmtpListener> {
+  const { store, logger } = opts;
+  const log = logger?.child({ component: 'smtp-submission' });
+  const tracker = new DeliveryTracker();
+
+  const server = new SMTPServer({
+    ...baseServerOptions(opts, 'smtp-submission'),
+    authOptional: false,
+    authMethods: ['PLAIN', 'LOGIN'],
+    allowInsecureAuth: opts.allowInsecureAuth === true,
+
+    onAuth(auth, session, callback) {
+      const username = auth.username ?? '';
+      const password = auth.password ?? '';
+      store.authenticate(username, password).then(
+        (user) => {
+          if (!user) {
+            log?.info({ cid: session.id, username }, 'authentication failed');
+            return callback(new SmtpError(535, '5.7.8 Authentication credentials invalid'));
+          }
+          return callback(null, { user });
+        },
+        (err: unknown) => {
+          log?.error({ cid: session.id, err }, 'authentication backend failed');
+          callback(new SmtpError(454, '4.7.0 Temporary authentication failure'));
+        },
+      );
+    },
+
+    onMailFrom(address, session, callback) {
+      const user: unknown = session.user;
+      if (!isUserRecord(user)) return callback(new SmtpError(530, '5.7.0 Authentication required'));
+      if (!isOwnAddress(user, address.address)) {
+        return callback(new SmtpError(553, `5.7.1 Sender address rejected: not owned by user ${user.email}`));
+      }
+      return callback();
+    },
+
+    onRcptTo(address, session, callback) {
+      const refusal = checkRecipient(store, address.address, new SmtpError(550, '5.7.1 delivery to remote domains is not enabled yet'), session.id, log);
+      callback(refusal);
+    },
+
+    onData(stream, session, callback) {
+      handleData({
+        store,
+        hostname: opts.hostname,
+        stream,
+        session,
+        tracker,
+        logger: log,
+        transform: (raw, now) => prepareSubmitted(raw, { hostname: opts.hostname, now }),
+        callback,
+      });
+    },
+  });
+
+  return startListener(server, 'SMTP (submission)', opts, tracker);
+}
