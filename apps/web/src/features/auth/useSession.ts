@@ -1,0 +1,30 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import type { LoginRequest, SessionResponse } from '@mailroom/shared';
+import { api } from '../../lib/http.js';
+import { authKeys, sessionQuery, type Session } from './auth.queries.js';
+
+export function useSession() {
+  return useQuery(sessionQuery());
+}
+
+export function useSignIn() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: (body: LoginRequest) => api.post<SessionResponse>('/api/session', body),
+    onSuccess: (session) => {
+      queryClient.setQueryData<Session>(authKeys.session, session);
+    },
+  });
+}
+
+export function useSignOut() {
+  const queryClient = useQueryClient();
+  return useMutation({
+    mutationFn: () => api.delete<void>('/api/session'),
+    onSettled: () => {
+      // Forget every cached mailbox and message of this user, signed out or not.
+      queryClient.removeQueries({ predicate: (q) => q.queryKey[0] !== authKeys.session[0] });
+      queryClient.setQueryData<Session>(authKeys.session, null);
+    },
+  });
+}

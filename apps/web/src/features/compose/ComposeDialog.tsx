@@ -1,0 +1,110 @@
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import type { SendRequest } from '@mailroom/shared';
+import { parseRecipients, type ComposeDraft } from './compose.queries.js';
+import { useSendMessage } from './useSendMessage.js';
+import { Icon } from '../../components/Icon/Icon.js';
+
+interface ComposeDialogProps {
+  initial: ComposeDraft;
+  onSent: () => void;
+  onDiscard: () => void;
+}
+
+/** The compose window. Nothing typed is lost when sending fails: the dialog stays open with the error. */
+export function ComposeDialog({ initial, onSent, onDiscard }: ComposeDialogProps) {
+  const send = useSendMessage();
+  const [to, setTo] = useState(initial.to);
+  const [cc, setCc] = useState(initial.cc);
+  const [subject, setSubject] = useState(initial.subject);
+  const [text, setText] = useState(initial.text);
+  const [validationError, setValidationError] = useState<string | null>(null);
+  const ids = { to: useId(), cc: useId(), subject: useId(), text: useId(), title: useId() };
+  const toRef = useRef<HTMLInputElement>(null);
+  const textRef = useRef<HTMLTextAreaElement>(null);
+
+  useEffect(() => {
+    if (initial.to) {
+      textRef.current?.focus();
+      textRef.current?.setSelectionRange(0, 0);
+    } else {
+      toRef.current?.focus();
+    }
+  }, [initial]);
+
+  const onSubmit = (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    if (send.isPending) return;
+    const toList = parseRecipients(to);
+    if (!toList.ok) return setValidationError(`"${toList.invalid}" is not a valid email address.`);
+    const ccList = parseRecipients(cc);
+    if (!ccList.ok) return setValidationError(`"${ccList.invalid}" is not a valid email address.`);
+    if (toList.addresses.length + ccList.addresses.length === 0) {
+      setValidationError('Add at least one recipient.');
+      toRef.current?.focus();
+      return;
+    }
+    setValidationError(null);
+    const body: SendRequest = { to: toList.addresses, cc: ccList.addresses, subject, text };
+    if (initial.inReplyTo) body.inReplyTo = initial.inReplyTo;
+    if (initial.references) body.references = initial.references;
+    send.mutate(body, { onSuccess: () => onSent() });
+  };
+
+  const error = validationError ?? (send.isError ? send.error.message : null);
+
+  return (
+    <div role="dialog" aria-label="New message" className="compose" aria-modal="false">
+      <form onSubmit={onSubmit} noValidate className="compose-form">
+        <header className="compose-header">
+          <span id={ids.title} className="compose-title">
+            {subject.trim() || 'New message'}
+          </span>
+          <button type="button" className="btn btn-icon btn-ghost" onClick={onDiscard} aria-label="Close" title="Close">
+            <Icon name="close" />
+          </button>
+        </header>
+        {error && (
+          <p role="alert" className="form-error compose-error">
+            {error}
+          </p>
+        )}
+        <div className="compose-field">
+          <label htmlFor={ids.to}>To</label>
+          <input
+            id={ids.to}
+            ref={toRef}
+            type="text"
+            inputMode="email"
+            autoComplete="off"
+            value={to}
+            onChange={(e) => setTo(e.target.value)}
+            placeholder="name@example.org, …"
+          />
+        </div>
+        <div className="compose-field">
+          <label htmlFor={ids.cc}>Cc</label>
+          <input id={ids.cc} type="text" inputMode="email" autoComplete="off" value={cc} onChange={(e) => setCc(e.target.value)} />
+        </div>
+        <div className="compose-field">
+          <label htmlFor={ids.subject}>Subject</label>
+          <input id={ids.subject} type="text" value={subject} onChange={(e) => setSubject(e.target.value)} />
+        </div>
+        <div className="compose-text">
+          <label htmlFor={ids.text} className="visually-hidden">
+            Message
+          </label>
+          <textarea id={ids.text} ref={textRef} value={text} onChange={(e) => setText(e.target.value)} />
+        </div>
+        <footer className="compose-footer">
+          <button type="submit" className="btn btn-primary" disabled={send.isPending} aria-busy={send.isPending}>
+            <Icon name="sent" />
+            <span>Send</span>
+          </button>
+          <button type="button" className="btn" onClick={onDiscard}>
+            Discard
+          </button>
+        </footer>
+      </form>
+    </div>
+  );
+}

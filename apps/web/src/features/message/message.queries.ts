@@ -1,0 +1,36 @@
+import { queryOptions, type QueryClient } from '@tanstack/react-query';
+import type { MessageDetail, MessageListResponse } from '@mailroom/shared';
+import { api, mailboxPath } from '../../lib/http.js';
+import { mailboxKeys } from '../mailbox/mailbox.queries.js';
+
+export const messageKeys = {
+  all: ['message'] as const,
+  detail: (mailbox: string, uid: number) => [...messageKeys.all, mailbox, uid] as const,
+};
+
+export function messageUrl(mailbox: string, uid: number): string {
+  return `${mailboxPath(mailbox)}/messages/${uid}`;
+}
+
+export const messageDetailQuery = (mailbox: string, uid: number) =>
+  queryOptions({
+    queryKey: messageKeys.detail(mailbox, uid),
+    queryFn: ({ signal }) => api.get<MessageDetail>(messageUrl(mailbox, uid), signal),
+    // Content never changes; flags are kept up to date by our own mutations.
+    staleTime: Infinity,
+  });
+
+export interface FlagChange {
+  seen?: boolean;
+  flagged?: boolean;
+}
+
+/** Applies a flag change to every cached copy of a message (detail and list pages). */
+export function applyFlagChange(queryClient: QueryClient, mailbox: string, uid: number, change: FlagChange): void {
+  queryClient.setQueryData<MessageDetail>(messageKeys.detail(mailbox, uid), (old) => (old ? { ...old, ...change } : old));
+  queryClient.setQueriesData<MessageListResponse>({ queryKey: mailboxKeys.messagesOf(mailbox) }, (old) =>
+    old
+      ? { ...old, messages: old.messages.map((m) => (m.uid === uid ? { ...m, ...change } : m)) }
+      : old,
+  );
+}
