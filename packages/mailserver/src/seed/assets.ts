@@ -2,7 +2,7 @@ import { crc32, deflateSync } from 'node:zlib';
 
 /** Escapes text for a PDF string literal (ASCII only). */
 function pdfString(text: string): string {
-  // eslint-disable-next-line no-control-regex
+   
   return text.replace(/[^\x20-\x7e]/g, '?').replace(/([\\()])/g, '\\$1');
 }
 

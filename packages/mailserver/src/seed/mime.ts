@@ -9,7 +9,7 @@ export type Charset = 'UTF-8' | 'ISO-8859-1';
 export type WordEncoding = 'B' | 'Q';
 
 const CRLF = '\r\n';
-// eslint-disable-next-line no-control-regex
+ 
 const NON_ASCII = /[^\x20-\x7e]/;
 
 export function isAscii(text: string): boolean {

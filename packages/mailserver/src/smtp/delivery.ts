@@ -36,11 +36,14 @@ export function resolveRecipient(store: MailStore, address: string): RecipientRe
   const parts = splitAddress(address.trim());
   if (!parts) return { kind: 'invalid' };
   if (!store.hasDomain(parts.domain)) return { kind: 'remote' };
-  const exact = store.findUser(`${parts.local}@${parts.domain}`);
+  // local parts are matched as given, then lower-cased (users are created in lower case)
+  const find = (local: string): UserRecord | null =>
+    store.findUser(`${local}@${parts.domain}`) ?? store.findUser(`${local.toLowerCase()}@${parts.domain}`);
+  const exact = find(parts.local);
   if (exact) return { kind: 'local', user: exact };
   const plus = parts.local.indexOf('+');
   if (plus > 0) {
-    const base = store.findUser(`${parts.local.slice(0, plus)}@${parts.domain}`);
+    const base = find(parts.local.slice(0, plus));
     if (base) return { kind: 'local', user: base };
   }
   return { kind: 'unknown' };

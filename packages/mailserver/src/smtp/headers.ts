@@ -80,6 +80,6 @@ export function joinMessage(fields: HeaderField[], rest: Buffer): Buffer {
 
 /** Removes control characters (CR, LF, …) from a value that goes into a header we write. */
 export function headerSafe(value: string): string {
-  // eslint-disable-next-line no-control-regex
+   
   return value.replace(/[\x00-\x1f\x7f]+/g, ' ').trim();
 }

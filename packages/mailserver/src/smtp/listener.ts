@@ -41,7 +41,7 @@ export class ListenError extends Error {
 export function baseServerOptions(role: SmtpRoleOptions, component: string): SMTPServerOptions {
   const options: SMTPServerOptions = {
     name: role.hostname,
-    banner: 'Mailroom ESMTP',
+    banner: 'Mailroom',
     size: role.maxMessageBytes,
     rejectOversized: true,
     disableReverseLookup: true,

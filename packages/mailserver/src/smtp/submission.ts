@@ -64,6 +64,11 @@ export async function startSubmissionSmtp(opts: SubmissionOptions): Promise<Smtp
     allowInsecureAuth: opts.allowInsecureAuth === true,
 
     onAuth(auth, session, callback) {
+      // smtp-server itself refuses cleartext AUTH only while it offers STARTTLS; without a
+      // certificate there is no STARTTLS, so the policy is enforced here
+      if (!session.secure && opts.allowInsecureAuth !== true) {
+        return callback(new SmtpError(538, '5.7.11 Encryption required for requested authentication mechanism'));
+      }
       const username = auth.username ?? '';
       const password = auth.password ?? '';
       store.authenticate(username, password).then(
