@@ -1,0 +1,100 @@
+/** LIST (with LIST-STATUS return option, special-use and children attributes) and LSUB. */
+import { bad } from '../errors.js';
+import { tokenText, type Token } from '../parser/tokenizer.js';
+import { astring, atom, quote } from '../response.js';
+import { HIERARCHY_DELIMITER, type MailboxInfo } from '../../store/index.js';
+import { parseStatusItems, writeStatus } from './status.js';
+import { requireUser } from './util.js';
+import type { CommandContext, ImapCommand } from './types.js';
+
+function patternRegex(pattern: string, caseInsensitive: boolean): RegExp {
+  let re = '';
+  for (const ch of pattern) {
+    if (ch === '*') re += '.*';
+    else if (ch === '%') re += `[^${HIERARCHY_DELIMITER}]*`;
+    else re += ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  }
+  return new RegExp(`^${re}$`, caseInsensitive ? 'is' : 's');
+}
+
+function matches(name: string, pattern: string): boolean {
+  if (patternRegex(pattern, false).test(name)) return true;
+  // INBOX is case-insensitive, also as a hierarchy prefix
+  if (name === 'INBOX' || name.startsWith('INBOX' + HIERARCHY_DELIMITER)) {
+    const head = pattern.slice(0, 5);
+    if (head.toUpperCase() === 'INBOX') return patternRegex('INBOX' + pattern.slice(5), false).test(name);
+  }
+  return false;
+}
+
+async function runList(ctx: CommandContext, lsub: boolean) {
+  const { session } = ctx;
+  const user = requireUser(session);
+  const args = [...ctx.args];
+  const selection = new Set<string>();
+  const first = args[0];
+  if (!lsub && first?.type === 'list') {
+    args.shift();
+    for (const t of first.items) selection.add(tokenText(t)?.toUpperCase() ?? '');
+  }
+  const returnOpts = new Set<string>();
+  let statusItems: string[] | null = null;
+  if (!lsub && args.length === 4 && tokenText(args[2])?.toUpperCase() === 'RETURN' && args[3]?.type === 'list') {
+    const opts = args[3].items;
+    args.splice(2, 2);
+    for (let i = 0; i < opts.length; i++) {
+      const name = tokenText(opts[i])?.toUpperCase();
+      if (name === 'STATUS') {
+        const items = opts[i + 1];
+        if (!items || items.type !== 'list' || !session.hasCapability('LIST-STATUS')) throw bad('Invalid RETURN STATUS option');
+        statusItems = parseStatusItems(items.items, session);
+        i++;
+      } else if (name === 'SPECIAL-USE' || name === 'CHILDREN' || name === 'SUBSCRIBED') returnOpts.add(name);
+      else throw bad('Unsupported RETURN option');
+    }
+  }
+  if (args.length !== 2) throw bad(`${lsub ? 'LSUB' : 'LIST'} expects a reference and a mailbox pattern`);
+  const ref = tokenText(args[0]);
+  if (ref === null) throw bad('Invalid reference name');
+  const patternTok: Token = args[1]!;
+  const patterns = patternTok.type === 'list' ? patternTok.items.map((t) => tokenText(t) ?? '') : [tokenText(patternTok) ?? ''];
+  const verb = lsub ? 'LSUB' : 'LIST';
+
+  if (patterns.length === 1 && patterns[0] === '') {
+    session.writeLine(`* ${verb} (\\Noselect) "${HIERARCHY_DELIMITER}" ${quote(ref.startsWith(HIERARCHY_DELIMITER) ? HIERARCHY_DELIMITER : '')}`);
+    return;
+  }
+  const boxes = await session.store.listMailboxes(user.id);
+  const names = new Set(boxes.map((b) => b.name));
+  const full = patterns.map((p) => (ref && !p.startsWith(HIERARCHY_DELIMITER) ? ref + p : p));
+  const matched: MailboxInfo[] = [];
+  for (const box of boxes) {
+    if (!full.some((p) => matches(box.name, p))) continue;
+    if ((lsub || selection.has('SUBSCRIBED')) && !box.subscribed) continue;
+    if (selection.has('SPECIAL-USE') && !box.specialUse) continue;
+    matched.push(box);
+  }
+  // INBOX first, then alphabetical
+  matched.sort((a, b) => (a.name === 'INBOX' ? -1 : b.name === 'INBOX' ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const box of matched) {
+    const attrs: string[] = [];
+    const hasChildren = [...names].some((n) => n.startsWith(box.name + HIERARCHY_DELIMITER));
+    attrs.push(hasChildren ? '\\HasChildren' : '\\HasNoChildren');
+    if (box.specialUse) attrs.push(box.specialUse);
+    if (returnOpts.has('SUBSCRIBED') && box.subscribed) attrs.push('\\Subscribed');
+    session.untagged(atom(verb), attrs.map(atom), HIERARCHY_DELIMITER, astring(box.name));
+    if (statusItems) await writeStatus(session, box, statusItems);
+  }
+}
+
+export const list: ImapCommand = {
+  name: 'LIST',
+  states: ['authenticated', 'selected'],
+  handle: (ctx) => runList(ctx, false),
+};
+
+export const lsub: ImapCommand = {
+  name: 'LSUB',
+  states: ['authenticated', 'selected'],
+  handle: (ctx) => runList(ctx, true),
+};

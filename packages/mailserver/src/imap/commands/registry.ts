@@ -1,0 +1,36 @@
+/** All IMAP commands by name. UID variants are served by the same module (`uid: true`). */
+import { append } from './append.js';
+import { copy, move } from './copy.js';
+import { expunge } from './expunge.js';
+import { fetch } from './fetch.js';
+import { list, lsub } from './list.js';
+import { authenticate, login } from './login.js';
+import { create, del, rename, subscribe, unsubscribe } from './mailboxes.js';
+import { search } from './search.js';
+import { examine, select } from './select.js';
+import { capability, check, close, enable, id, idle, logout, namespace, noop, unselect } from './simple.js';
+import { sort } from './sort.js';
+import { status } from './status.js';
+import { store } from './store.js';
+import type { ImapCommand } from './types.js';
+
+const ALL: ImapCommand[] = [
+  capability, noop, logout, login, authenticate, id, enable, namespace, list, lsub, status, select, examine,
+  create, del, rename, subscribe, unsubscribe, fetch, store, search, sort, expunge, copy, move, append,
+  idle, check, close, unselect,
+];
+
+export function createRegistry(hide: string[] = []): Map<string, ImapCommand> {
+  const hidden = new Set(hide.map((h) => h.toUpperCase()));
+  const map = new Map<string, ImapCommand>();
+  for (const c of ALL) map.set(c.name, c);
+  // commands that belong to a hidden capability are not served either
+  if (hidden.has('MOVE')) map.delete('MOVE');
+  if (hidden.has('SORT')) map.delete('SORT');
+  if (hidden.has('IDLE')) map.delete('IDLE');
+  if (hidden.has('UNSELECT')) map.delete('UNSELECT');
+  if (hidden.has('NAMESPACE')) map.delete('NAMESPACE');
+  if (hidden.has('ID')) map.delete('ID');
+  if (hidden.has('ENABLE')) map.delete('ENABLE');
+  return map;
+}

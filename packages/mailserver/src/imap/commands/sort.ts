@@ -1,0 +1,39 @@
+/** SORT / UID SORT (RFC 5256): ARRIVAL, CC, DATE, FROM, SIZE, SUBJECT, TO, REVERSE. */
+import type { SortKey } from '../../store/index.js';
+import { bad } from '../errors.js';
+import { parseSearch } from '../parser/search.js';
+import { argList, tokenText } from '../parser/tokenizer.js';
+import { takeCharset } from './search.js';
+import { requireSelected } from './util.js';
+import type { ImapCommand } from './types.js';
+
+const KEYS = new Set(['ARRIVAL', 'CC', 'DATE', 'FROM', 'SIZE', 'SUBJECT', 'TO']);
+
+export const sort: ImapCommand = {
+  name: 'SORT',
+  states: ['selected'],
+  uid: true,
+  expungeAfter: () => false,
+  async handle({ session, uid, args }) {
+    const view = requireSelected(session);
+    const criteria = argList(args, 0, 'sort criteria');
+    const keys: Array<{ key: SortKey; reverse: boolean }> = [];
+    let reverse = false;
+    for (const t of criteria) {
+      const k = tokenText(t)?.toUpperCase() ?? '';
+      if (k === 'REVERSE') { reverse = true; continue; }
+      if (!KEYS.has(k)) throw bad('Unknown sort criterion');
+      keys.push({ key: k.toLowerCase() as SortKey, reverse });
+      reverse = false;
+    }
+    if (!keys.length || reverse) throw bad('Invalid sort criteria');
+    if (!args[1]) throw bad('Missing charset');
+    const rest = takeCharset([{ type: 'atom', value: 'CHARSET' }, ...args.slice(1)]);
+    if (!rest.length) throw bad('Missing search criteria');
+    const { key } = parseSearch(rest, view);
+    const matched = await session.store.search(view.mailbox.id, key, view.recent);
+    const sorted = (await session.store.sort(view.mailbox.id, keys, matched)).filter((u) => view.seqOf(u) > 0);
+    const out = uid ? sorted : sorted.map((u) => view.seqOf(u));
+    session.writeLine(['* SORT', ...out.map(String)].join(' '));
+  },
+};

@@ -1,0 +1,44 @@
+import { bad } from '../errors.js';
+import { argList, argString, expectArgs, tokenText, type Token } from '../parser/tokenizer.js';
+import { astring, atom, type ImapOut } from '../response.js';
+import type { MailboxInfo } from '../../store/index.js';
+import { mailboxOrFail } from './util.js';
+import type { ImapCommand, Session } from './types.js';
+
+const ITEMS = new Set(['MESSAGES', 'RECENT', 'UIDNEXT', 'UIDVALIDITY', 'UNSEEN', 'HIGHESTMODSEQ', 'SIZE']);
+
+export function parseStatusItems(items: Token[], session: Session): string[] {
+  if (!items.length) throw bad('Empty STATUS item list');
+  return items.map((t) => {
+    const name = tokenText(t)?.toUpperCase();
+    if (!name || !ITEMS.has(name)) throw bad('Unknown STATUS item');
+    if (name === 'HIGHESTMODSEQ' && !session.hasCapability('CONDSTORE')) throw bad('Unknown STATUS item');
+    if (name === 'SIZE' && !session.hasCapability('STATUS=SIZE')) throw bad('Unknown STATUS item');
+    return name;
+  });
+}
+
+export async function writeStatus(session: Session, box: MailboxInfo, items: string[]): Promise<void> {
+  const st = await session.store.mailboxStatus(box.id);
+  const values: Record<string, number> = {
+    MESSAGES: st.messages, RECENT: st.recent, UIDNEXT: st.uidnext, UIDVALIDITY: st.uidvalidity, UNSEEN: st.unseen, HIGHESTMODSEQ: st.highestmodseq, SIZE: st.size,
+  };
+  // the selected mailbox is reported from the session's point of view for RECENT
+  if (session.selected?.mailbox.id === box.id) values.RECENT = session.selected.recent.size;
+  const out: ImapOut[] = [];
+  for (const i of items) out.push(atom(i), values[i] ?? 0);
+  session.untagged(atom('STATUS'), astring(box.name), out);
+  if (items.includes('HIGHESTMODSEQ')) session.enabled.add('CONDSTORE');
+}
+
+export const status: ImapCommand = {
+  name: 'STATUS',
+  states: ['authenticated', 'selected'],
+  async handle({ session, args }) {
+    expectArgs(args, 2, 2);
+    const name = argString(args, 0, 'mailbox name');
+    const items = parseStatusItems(argList(args, 1, 'status items'), session);
+    const box = await mailboxOrFail(session, name);
+    await writeStatus(session, box, items);
+  },
+};

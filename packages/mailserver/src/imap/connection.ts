@@ -1,0 +1,334 @@
+/**
+ * One IMAP client connection: socket state, command framing (lines and literals, incl.
+ * LITERAL+), gatekeeping (state checks, limits, timeouts) and mapping errors to NO/BAD.
+ * Command semantics live in ./commands.
+ */
+import type { Socket } from 'node:net';
+import type { Logger } from 'pino';
+import { StoreError, type MailStore, type UserRecord } from '../store/index.js';
+import { ImapError } from './errors.js';
+import { extractTag, parseCommand, type ParsedCommand } from './parser/tokenizer.js';
+import { serialize, type ImapOut } from './response.js';
+import type { SelectedMailbox } from './selected.js';
+import type { CommandResult, ImapCommand, ImapState, Session } from './commands/types.js';
+
+import { IDLE_TIMEOUT_MS, MAX_LINE_BYTES, MAX_LITERAL_BYTES, PREAUTH_TIMEOUT_MS } from './limits.js';
+
+export const BASE_CAPABILITIES = [
+  'IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'CHILDREN',
+  'SPECIAL-USE', 'UIDPLUS', 'MOVE', 'CONDSTORE', 'ESEARCH', 'LIST-STATUS', 'STATUS=SIZE', 'SORT',
+];
+
+let nextId = 1;
+
+export interface ConnectionOptions {
+  store: MailStore;
+  logger: Logger;
+  commands: Map<string, ImapCommand>;
+  hideCapabilities?: string[];
+  onClose?: () => void;
+}
+
+export class ImapConnection implements Session {
+  readonly id: string;
+  readonly store: MailStore;
+  readonly logger: Logger;
+  state: ImapState = 'not-authenticated';
+  user: UserRecord | null = null;
+  selected: SelectedMailbox | null = null;
+  readonly enabled = new Set<string>();
+  failedLogins = 0;
+
+  private buffer: Buffer = Buffer.alloc(0);
+  private chunks: Buffer[] = [];
+  private chunksSize = 0;
+  private literalRemaining = 0;
+  private discardBytes = 0;
+  private discardLine = false;
+  private busy = false;
+  private lineWaiter: ((line: string) => void) | null = null;
+  private closed = false;
+  private idleListener: (() => void) | null = null;
+  private hidden: Set<string>;
+
+  constructor(private socket: Socket, private opts: ConnectionOptions) {
+    this.id = `imap-${process.pid}-${nextId++}`;
+    this.store = opts.store;
+    this.logger = opts.logger.child({ cid: this.id });
+    this.hidden = new Set((opts.hideCapabilities ?? []).map((c) => c.toUpperCase()));
+  }
+
+  start(): void {
+    const s = this.socket;
+    s.setNoDelay(true);
+    s.setTimeout(PREAUTH_TIMEOUT_MS);
+    s.on('data', (d: Buffer) => {
+      this.buffer = this.buffer.length ? Buffer.concat([this.buffer, d]) : d;
+      this.pump();
+    });
+    s.on('timeout', () => {
+      this.logger.info('autologout on inactivity');
+      this.writeLine('* BYE Autologout; idle for too long');
+      this.end();
+    });
+    s.on('error', (err) => this.logger.debug({ err }, 'socket error'));
+    s.on('close', () => this.cleanup());
+    this.logger.info({ remote: s.remoteAddress }, 'connection opened');
+    this.writeLine(`* OK [CAPABILITY ${this.capabilities().join(' ')}] Mailroom IMAP ready`);
+  }
+
+  // ---------- Session API ----------
+
+  capabilities(): string[] {
+    const caps = [...BASE_CAPABILITIES];
+    if (this.state === 'not-authenticated') caps.push('AUTH=PLAIN');
+    return caps.filter((c) => !this.hidden.has(c.toUpperCase()));
+  }
+  hasCapability(name: string): boolean {
+    return this.capabilities().some((c) => c.toUpperCase() === name.toUpperCase());
+  }
+  untagged(...values: ImapOut[]): void {
+    const chunks: Array<string | Buffer> = ['* '];
+    values.forEach((v, i) => {
+      if (i) chunks.push(' ');
+      serialize(v, chunks);
+    });
+    chunks.push('\r\n');
+    this.writeChunks(chunks);
+  }
+  writeLine(line: string): void {
+    this.writeChunks([line + '\r\n']);
+  }
+  writeChunks(chunks: Array<string | Buffer>): void {
+    if (this.closed || this.socket.destroyed) return;
+    // join small pieces to limit syscalls
+    const bufs = chunks.map((c) => (typeof c === 'string' ? Buffer.from(c, 'latin1') : c));
+    this.socket.write(bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs));
+  }
+  /** Waits until the socket buffer drained (backpressure for large FETCH responses). */
+  async drain(): Promise<void> {
+    if (this.closed || this.socket.destroyed || !this.socket.writableNeedDrain) return;
+    await new Promise<void>((resolve) => {
+      const done = () => { this.socket.off('drain', done); this.socket.off('close', done); resolve(); };
+      this.socket.on('drain', done);
+      this.socket.on('close', done);
+    });
+  }
+  continuation(text: string): void {
+    this.writeLine(`+ ${text}`);
+  }
+  readLine(): Promise<string> {
+    return new Promise((resolve, reject) => {
+      if (this.closed) return reject(new ImapError('BAD', 'Connection closed'));
+      this.lineWaiter = (line) => {
+        this.lineWaiter = null;
+        resolve(line);
+      };
+      this.closeWaiter = () => reject(new ImapError('BAD', 'Connection closed'));
+      queueMicrotask(() => this.pump());
+    });
+  }
+  private closeWaiter: (() => void) | null = null;
+
+  login(user: UserRecord): void {
+    this.user = user;
+    this.state = 'authenticated';
+    this.socket.setTimeout(IDLE_TIMEOUT_MS);
+    this.logger.info({ user: user.email }, 'authenticated');
+  }
+  select(view: SelectedMailbox): void {
+    this.deselect();
+    this.selected = view;
+    this.state = 'selected';
+  }
+  deselect(): void {
+    if (this.selected) this.selected.close();
+    this.selected = null;
+    if (this.state === 'selected') this.state = 'authenticated';
+  }
+  logout(): void {
+    this.state = 'logout';
+  }
+  flushPending(allowExpunge: boolean): void {
+    if (!this.selected) return;
+    for (const line of this.selected.drain(allowExpunge, this.enabled.has('CONDSTORE'))) this.writeLine(line);
+  }
+  setIdle(listener: (() => void) | null): void {
+    this.idleListener = listener;
+    if (this.selected) this.selected.onChange = listener;
+  }
+
+  // ---------- framing ----------
+
+  private takeLine(): Buffer | null {
+    const idx = this.buffer.indexOf(0x0a);
+    if (idx < 0) return null;
+    const line = this.buffer.subarray(0, idx + 1);
+    this.buffer = this.buffer.subarray(idx + 1);
+    return line;
+  }
+
+  private pump(): void {
+    try {
+      this.pumpUnsafe();
+    } catch (err) {
+      this.logger.error({ err }, 'framing error');
+      this.writeLine('* BYE Internal error');
+      this.end();
+    }
+  }
+
+  private pumpUnsafe(): void {
+    while (!this.closed) {
+      if (this.discardBytes > 0) {
+        const n = Math.min(this.discardBytes, this.buffer.length);
+        if (!n) return;
+        this.buffer = this.buffer.subarray(n);
+        this.discardBytes -= n;
+        continue;
+      }
+      if (this.discardLine) {
+        const line = this.takeLine();
+        if (!line) { if (this.buffer.length > MAX_LINE_BYTES) this.buffer = Buffer.alloc(0); return; }
+        this.discardLine = false;
+        continue;
+      }
+      if (this.lineWaiter) {
+        const line = this.takeLine();
+        if (!line) return this.checkLineLength();
+        this.lineWaiter(line.toString('utf8').replace(/\r?\n$/, ''));
+        continue;
+      }
+      if (this.busy) return;
+      if (this.literalRemaining > 0) {
+        const n = Math.min(this.literalRemaining, this.buffer.length);
+        if (!n) return;
+        this.chunks.push(this.buffer.subarray(0, n));
+        this.buffer = this.buffer.subarray(n);
+        this.literalRemaining -= n;
+        continue;
+      }
+      const line = this.takeLine();
+      if (!line) return this.checkLineLength();
+      this.chunks.push(line);
+      this.chunksSize += line.length;
+      const tail = line.toString('latin1', Math.max(0, line.length - 24));
+      const m = /\{(\d+)(\+?)\}\r?\n$/.exec(tail);
+      if (m) {
+        const n = Number(m[1]);
+        const nonSync = m[2] === '+';
+        const first = this.chunks[0]!;
+        const isAppend = /^\S+ APPEND /i.test(first.toString('latin1', 0, 128));
+        const limit = isAppend ? this.store.maxMessageSize : MAX_LITERAL_BYTES;
+        if (!Number.isSafeInteger(n) || n > limit || this.chunksSize + n > limit + MAX_LINE_BYTES * 4) {
+          const tag = extractTag(first);
+          this.chunks = [];
+          this.chunksSize = 0;
+          this.writeLine(`${tag} ${isAppend ? 'NO [TOOBIG] Message too large' : 'BAD Literal too large'}`);
+          if (nonSync) { this.discardBytes = Number.isSafeInteger(n) ? n : 0; this.discardLine = true; }
+          continue;
+        }
+        this.chunksSize += n;
+        this.literalRemaining = n;
+        if (!nonSync) this.continuation('Ready for literal data');
+        continue;
+      }
+      const cmd = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+      this.chunks = [];
+      this.chunksSize = 0;
+      if (/^\s*$/.test(cmd.toString('latin1', 0, Math.min(cmd.length, 8))) && cmd.length <= 2) continue; // empty line
+      this.busy = true;
+      void this.run(cmd).finally(() => {
+        this.busy = false;
+        if (this.state === 'logout') return this.end();
+        this.pump();
+      });
+      return;
+    }
+  }
+
+  private checkLineLength(): void {
+    if (this.buffer.length > MAX_LINE_BYTES) {
+      this.logger.warn('line too long');
+      this.writeLine('* BYE Line too long');
+      this.end();
+    }
+  }
+
+  // ---------- dispatch ----------
+
+  private async run(buf: Buffer): Promise<void> {
+    let parsed: ParsedCommand;
+    try {
+      parsed = parseCommand(buf);
+    } catch (err) {
+      const tag = extractTag(buf);
+      const msg = err instanceof ImapError ? err.message : 'Syntax error';
+      this.logger.debug({ msg }, 'unparsable command');
+      this.writeLine(`${tag} BAD ${msg}`);
+      return;
+    }
+    const { tag } = parsed;
+    const cmd = this.opts.commands.get(parsed.command);
+    const name = (parsed.uid ? 'UID ' : '') + parsed.command;
+    if (!cmd || (parsed.uid && !cmd.uid)) {
+      this.writeLine(`${tag} BAD Unknown command ${sanitize(name)}`);
+      return;
+    }
+    if (!cmd.states.includes(this.state)) {
+      const why = this.state === 'not-authenticated' ? 'Not authenticated' : this.state === 'authenticated' && cmd.states.includes('selected') ? 'No mailbox selected' : 'Command not valid in this state';
+      this.writeLine(`${tag} BAD ${why}`);
+      return;
+    }
+    this.logger.debug({ tag, command: name }, 'command');
+    let result: CommandResult = {};
+    try {
+      result = (await cmd.handle({ tag, command: parsed.command, uid: parsed.uid, args: parsed.args, session: this })) ?? {};
+    } catch (err) {
+      if (err instanceof ImapError) result = { status: err.status, code: err.code, text: err.message };
+      else if (err instanceof StoreError) result = { status: 'NO', code: err.code, text: err.message };
+      else {
+        this.logger.error({ err, command: name }, 'command failed');
+        result = { status: 'NO', code: 'SERVERBUG', text: 'Internal server error' };
+      }
+    }
+    this.setIdle(null);
+    if (this.state !== 'logout') this.flushPending(cmd.expungeAfter ? cmd.expungeAfter(parsed.uid) : true);
+    const status = result.status ?? 'OK';
+    const text = result.text ?? `${name} completed`;
+    this.writeLine(`${tag} ${status}${result.code ? ` [${result.code}]` : ''} ${sanitize(text)}`);
+  }
+
+  end(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), 2000).unref();
+    this.cleanup();
+  }
+
+  destroy(): void {
+    this.closed = true;
+    this.socket.destroy();
+    this.cleanup();
+  }
+
+  private cleanupDone = false;
+  private cleanup(): void {
+    this.closed = true;
+    if (this.cleanupDone) return;
+    this.cleanupDone = true;
+    this.deselect();
+    this.idleListener = null;
+    const w = this.closeWaiter;
+    this.closeWaiter = null;
+    this.lineWaiter = null;
+    w?.();
+    this.logger.info('connection closed');
+    this.opts.onClose?.();
+  }
+}
+
+function sanitize(text: string): string {
+  return text.replace(/[\r\n\x00]/g, ' ').slice(0, 300);
+}

@@ -1,0 +1,6 @@
+export const MAX_LINE_BYTES = 64 * 1024;
+export const MAX_LITERAL_BYTES = 1024 * 1024; // for anything but APPEND
+export const IDLE_TIMEOUT_MS = 30 * 60 * 1000;
+export const PREAUTH_TIMEOUT_MS = 5 * 60 * 1000;
+export const MAX_FAILED_LOGINS = 5;
+export const FETCH_BATCH_SIZE = 250;

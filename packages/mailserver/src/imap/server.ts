@@ -1,0 +1,55 @@
+/** IMAP listener: accepts sockets and hands each to an ImapConnection. */
+import net from 'node:net';
+import type { Logger } from 'pino';
+import pino from 'pino';
+import type { MailStore } from '../store/index.js';
+import { ImapConnection } from './connection.js';
+import { createRegistry } from './commands/registry.js';
+
+export interface ImapServerOptions {
+  store: MailStore;
+  host: string;
+  port: number; // 0 = ephemeral
+  logger?: Logger;
+  hideCapabilities?: string[];
+}
+
+export interface ImapServerHandle {
+  port: number;
+  close(): Promise<void>;
+}
+
+export function startImapServer(opts: ImapServerOptions): Promise<ImapServerHandle> {
+  const logger = (opts.logger ?? pino({ level: 'silent' })).child({ component: 'imap' });
+  const commands = createRegistry(opts.hideCapabilities);
+  const connections = new Set<ImapConnection>();
+  const server = net.createServer((socket) => {
+    try {
+      const conn = new ImapConnection(socket, { store: opts.store, logger, commands, hideCapabilities: opts.hideCapabilities, onClose: () => connections.delete(conn) });
+      connections.add(conn);
+      conn.start();
+    } catch (err) {
+      logger.error({ err }, 'failed to set up connection');
+      socket.destroy();
+    }
+  });
+  server.on('error', (err) => logger.error({ err }, 'imap server error'));
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port, opts.host, () => {
+      server.off('error', reject);
+      const addr = server.address();
+      const port = typeof addr === 'object' && addr ? addr.port : opts.port;
+      logger.info({ host: opts.host, port }, 'IMAP server listening');
+      resolve({
+        port,
+        close: () =>
+          new Promise<void>((res) => {
+            for (const c of connections) c.destroy();
+            connections.clear();
+            server.close(() => res());
+          }),
+      });
+    });
+  });
+}

@@ -1,0 +1,497 @@
+import { EventEmitter } from 'node:events';
+import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
+import Database from 'better-sqlite3';
+import type { Logger } from 'pino';
+import pino from 'pino';
+import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { indexMessage } from './indexer.js';
+import { compileSearch } from './search.js';
+import {
+  StoreError,
+  type FlagMode,
+  type MailboxEvent,
+  type MailboxInfo,
+  type MailboxStatus,
+  type MailStore,
+  type MessageMeta,
+  type MessageRecord,
+  type SortKey,
+} from './types.js';
+
+export * from './types.js';
+
+export const HIERARCHY_DELIMITER = '/';
+export const MAX_MESSAGE_SIZE_BYTES = 50 * 1024 * 1024;
+const SPECIAL_MAILBOXES: Array<[string, string | null]> = [
+  ['INBOX', null],
+  ['Drafts', '\\Drafts'],
+  ['Sent', '\\Sent'],
+  ['Trash', '\\Trash'],
+  ['Junk', '\\Junk'],
+  ['Archive', '\\Archive'],
+];
+const SCRYPT_N = 16384;
+const SCRYPT_R = 8;
+const SCRYPT_P = 1;
+const SCRYPT_KEYLEN = 32;
+
+const SYSTEM_FLAGS = new Map(['\\seen', '\\answered', '\\flagged', '\\deleted', '\\draft'].map((f) => [f, '\\' + f[1]!.toUpperCase() + f.slice(2)]));
+
+/** Canonical flag spelling; \Recent can never be stored. Returns null for invalid flags. */
+export function normalizeFlag(flag: string): string | null {
+  if (!flag || /[\s()"{}\]%*\x00-\x1f\x7f]/.test(flag)) return null;
+  if (flag.startsWith('\\')) return SYSTEM_FLAGS.get(flag.toLowerCase()) ?? null;
+  return flag;
+}
+
+function normalizeFlags(flags: string[] | undefined): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const f of flags ?? []) {
+    const n = normalizeFlag(f);
+    if (n && !seen.has(n.toLowerCase())) { seen.add(n.toLowerCase()); out.push(n); }
+  }
+  return out;
+}
+
+export function normalizeMailboxName(name: string): string {
+  if (name.toUpperCase() === 'INBOX') return 'INBOX';
+  if (name.toUpperCase().startsWith('INBOX' + HIERARCHY_DELIMITER)) return 'INBOX' + name.slice(5);
+  return name;
+}
+
+function validMailboxName(name: string): boolean {
+  if (!name || name.length > 512) return false;
+  if (/[\x00-\x1f\x7f*%]/.test(name)) return false;
+  const parts = name.split(HIERARCHY_DELIMITER);
+  return parts.every((p) => p.length > 0);
+}
+
+function hashPassword(password: string): string {
+  const salt = randomBytes(16);
+  const hash = scryptSync(password, salt, SCRYPT_KEYLEN, { N: SCRYPT_N, r: SCRYPT_R, p: SCRYPT_P });
+  return `scrypt$${SCRYPT_N}$${SCRYPT_R}$${SCRYPT_P}$${salt.toString('base64')}$${hash.toString('base64')}`;
+}
+
+function verifyPassword(password: string, stored: string): Promise<boolean> {
+  const parts = stored.split('$');
+  if (parts.length !== 6 || parts[0] !== 'scrypt') return Promise.resolve(false);
+  const [, n, r, p, salt, hash] = parts as [string, string, string, string, string, string];
+  const expected = Buffer.from(hash, 'base64');
+  return new Promise((resolve) => {
+    scrypt(password, Buffer.from(salt, 'base64'), expected.length, { N: Number(n), r: Number(r), p: Number(p), maxmem: 64 * 1024 * 1024 }, (err, key) => {
+      if (err) return resolve(false);
+      resolve(key.length === expected.length && timingSafeEqual(key, expected));
+    });
+  });
+}
+
+interface MailboxRow { id: number; user_id: number; name: string; uidvalidity: number; uidnext: number; highestmodseq: number; special_use: string | null; subscribed: number }
+interface MessageRow { id: number; uid: number; modseq: number; flags: string; internaldate: number; size: number; envelope?: string; bodystructure?: string; body?: string }
+
+function toMailbox(r: MailboxRow): MailboxInfo {
+  return { id: r.id, userId: r.user_id, name: r.name, uidvalidity: r.uidvalidity, uidnext: r.uidnext, highestmodseq: r.highestmodseq, specialUse: r.special_use, subscribed: !!r.subscribed };
+}
+function splitFlags(s: string): string[] { return s ? s.split(' ') : []; }
+function toMeta(r: MessageRow): MessageMeta {
+  return { uid: r.uid, modseq: r.modseq, flags: splitFlags(r.flags), internaldate: r.internaldate, size: r.size };
+}
+
+
+export function openStore(opts: { path: string; logger?: Logger }): MailStore {
+  const log = opts.logger ?? pino({ level: 'silent' });
+  const db = new Database(opts.path);
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  db.exec(SCHEMA_SQL);
+  db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
+  db.function('icontains', { deterministic: true }, (hay: unknown, needle: unknown) => (typeof hay === 'string' && typeof needle === 'string' && hay.toLowerCase().includes(needle) ? 1 : 0));
+  db.function('header_contains', { deterministic: true }, (headers: unknown, field: unknown, needle: unknown) => {
+    if (typeof headers !== 'string' || typeof field !== 'string' || typeof needle !== 'string') return 0;
+    const prefix = field.toLowerCase() + ':';
+    for (const line of headers.split('\n')) {
+      if (line.toLowerCase().startsWith(prefix) && line.slice(prefix.length).toLowerCase().includes(needle)) return 1;
+    }
+    return 0;
+  });
+
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0);
+  const pending: MailboxEvent[] = [];
+  const emitLater = (ev: MailboxEvent) => pending.push(ev);
+  const flushEvents = () => {
+    const list = pending.splice(0);
+    for (const ev of list) {
+      try { emitter.emit(`mailbox:${ev.mailboxId}`, ev); } catch (err) { log.error({ err }, 'mailbox event listener failed'); }
+    }
+  };
+  /** Runs fn in an IMMEDIATE transaction; events collected during it are emitted after commit. */
+  function tx<T>(fn: () => T): T {
+    try {
+      const out = db.transaction(fn).immediate();
+      flushEvents();
+      return out;
+    } catch (err) {
+      pending.length = 0;
+      throw err;
+    }
+  }
+
+  const st = {
+    addDomain: db.prepare('INSERT OR IGNORE INTO domains (domain) VALUES (?)'),
+    hasDomain: db.prepare('SELECT 1 FROM domains WHERE domain = ?'),
+    findUser: db.prepare<[string], { id: number; email: string; password_hash: string }>('SELECT id, email, password_hash FROM users WHERE email = ?'),
+    insertUser: db.prepare('INSERT INTO users (email, password_hash, created_at) VALUES (?, ?, ?)'),
+    mailboxByName: db.prepare<[number, string], MailboxRow>('SELECT * FROM mailboxes WHERE user_id = ? AND name = ?'),
+    mailboxById: db.prepare<[number], MailboxRow>('SELECT * FROM mailboxes WHERE id = ?'),
+    mailboxes: db.prepare<[number], MailboxRow>('SELECT * FROM mailboxes WHERE user_id = ? ORDER BY name'),
+    insertMailbox: db.prepare('INSERT INTO mailboxes (user_id, name, uidvalidity, special_use, subscribed) VALUES (?, ?, ?, ?, ?)'),
+    bumpMailbox: db.prepare<[number], { uidnext: number; highestmodseq: number }>('UPDATE mailboxes SET uidnext = uidnext + 1, highestmodseq = highestmodseq + 1 WHERE id = ? RETURNING uidnext - 1 AS uidnext, highestmodseq'),
+    bumpModseq: db.prepare<[number], { highestmodseq: number }>('UPDATE mailboxes SET highestmodseq = highestmodseq + 1 WHERE id = ? RETURNING highestmodseq'),
+    insertMessage: db.prepare(`INSERT INTO messages (mailbox_id, uid, modseq, flags, recent, internaldate, size, sent_date, subject, from_text, to_text, cc_text, bcc_text, headers, envelope, bodystructure, body)
+      VALUES (@mailbox_id, @uid, @modseq, @flags, 1, @internaldate, @size, @sent_date, @subject, @from_text, @to_text, @cc_text, @bcc_text, @headers, @envelope, @bodystructure, @body)`),
+    insertBlob: db.prepare('INSERT INTO blobs (message_id, raw) VALUES (?, ?)'),
+    insertFts: db.prepare('INSERT INTO messages_fts (rowid, subject, sender, recipients, body) VALUES (?, ?, ?, ?, ?)'),
+    deleteFts: db.prepare('DELETE FROM messages_fts WHERE rowid = ?'),
+    uids: db.prepare<[number], { uid: number }>('SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid'),
+    status: db.prepare<[number], { messages: number; unseen: number; recent: number; size: number }>(`SELECT count(*) AS messages,
+      coalesce(sum(CASE WHEN instr(' ' || flags || ' ', ' \\Seen ') = 0 THEN 1 ELSE 0 END), 0) AS unseen,
+      coalesce(sum(recent), 0) AS recent, coalesce(sum(size), 0) AS size FROM messages WHERE mailbox_id = ?`),
+    recentUids: db.prepare<[number], { uid: number }>('SELECT uid FROM messages WHERE mailbox_id = ? AND recent = 1'),
+    clearRecent: db.prepare('UPDATE messages SET recent = 0 WHERE mailbox_id = ? AND recent = 1'),
+    messageByUid: db.prepare<[number, number], MessageRow>('SELECT id, uid, modseq, flags, internaldate, size, envelope, bodystructure, body FROM messages WHERE mailbox_id = ? AND uid = ?'),
+    metaByUid: db.prepare<[number, number], MessageRow>('SELECT id, uid, modseq, flags, internaldate, size FROM messages WHERE mailbox_id = ? AND uid = ?'),
+    raw: db.prepare<[number, number], { raw: Buffer }>('SELECT b.raw FROM messages m JOIN blobs b ON b.message_id = m.id WHERE m.mailbox_id = ? AND m.uid = ?'),
+    setFlags: db.prepare('UPDATE messages SET flags = ?, modseq = ? WHERE id = ?'),
+    deleted: db.prepare<[number], { id: number; uid: number }>(`SELECT id, uid FROM messages WHERE mailbox_id = ? AND instr(' ' || flags || ' ', ' \\Deleted ') > 0 ORDER BY uid`),
+    deleteMessage: db.prepare('DELETE FROM messages WHERE id = ?'),
+    copyMessage: db.prepare(`INSERT INTO messages (mailbox_id, uid, modseq, flags, recent, internaldate, size, sent_date, subject, from_text, to_text, cc_text, bcc_text, headers, envelope, bodystructure, body)
+      SELECT ?, ?, ?, flags, 1, internaldate, size, sent_date, subject, from_text, to_text, cc_text, bcc_text, headers, envelope, bodystructure, body FROM messages WHERE id = ?`),
+    copyBlob: db.prepare('INSERT INTO blobs (message_id, raw) SELECT ?, raw FROM blobs WHERE message_id = ?'),
+    copyFts: db.prepare('INSERT INTO messages_fts (rowid, subject, sender, recipients, body) SELECT ?, subject, sender, recipients, body FROM messages_fts WHERE rowid = ?'),
+    nextUidvalidity: db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'uidvalidity'"),
+    setUidvalidity: db.prepare("INSERT INTO meta (key, value) VALUES ('uidvalidity', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
+  };
+
+  function newUidvalidity(): number {
+    const last = Number(st.nextUidvalidity.get()?.value ?? 0);
+    const v = Math.max(Math.floor(Date.now() / 1000), last + 1);
+    st.setUidvalidity.run(String(v));
+    return v;
+  }
+
+  function mailboxRow(userId: number, name: string): MailboxRow | undefined {
+    return st.mailboxByName.get(userId, normalizeMailboxName(name));
+  }
+
+  function requireMailboxById(id: number): MailboxRow {
+    const r = st.mailboxById.get(id);
+    if (!r) throw new StoreError('NONEXISTENT', 'Mailbox does not exist');
+    return r;
+  }
+
+  function insertMailbox(userId: number, name: string, specialUse: string | null, subscribed: boolean): MailboxRow {
+    st.insertMailbox.run(userId, name, newUidvalidity(), specialUse, subscribed ? 1 : 0);
+    return st.mailboxByName.get(userId, name)!;
+  }
+
+  function insertMessage(mailboxId: number, raw: Buffer, flags: string[], internalDate: Date | undefined, origin?: string): number {
+    if (raw.length > MAX_MESSAGE_SIZE_BYTES) throw new StoreError('TOOBIG', 'Message too large');
+    const idx = indexMessage(raw, internalDate?.getTime() ?? Date.now());
+    const { uidnext: uid, highestmodseq } = st.bumpMailbox.get(mailboxId)!;
+    const info = st.insertMessage.run({ ...idx.row, mailbox_id: mailboxId, uid, modseq: highestmodseq, flags: flags.join(' ') });
+    const id = Number(info.lastInsertRowid);
+    st.insertBlob.run(id, raw);
+    st.insertFts.run(id, idx.fts.subject, idx.fts.sender, idx.fts.recipients, idx.fts.body);
+    emitLater({ type: 'exists', mailboxId, uid, origin });
+    return uid;
+  }
+
+  function userByEmail(email: string) {
+    const u = st.findUser.get(email.trim());
+    if (!u) throw new StoreError('NONEXISTENT', `No such user: ${email}`);
+    return u;
+  }
+
+  function deliverTarget(userId: number, mailbox: string | undefined): MailboxRow {
+    const name = normalizeMailboxName(mailbox ?? 'INBOX');
+    let box = st.mailboxByName.get(userId, name);
+    if (!box) {
+      if (!validMailboxName(name)) throw new StoreError('CANNOT', 'Invalid mailbox name');
+      box = insertMailbox(userId, name, null, true);
+    }
+    return box;
+  }
+
+  function expungeRows(mailboxId: number, rows: Array<{ id: number; uid: number }>, origin?: string) {
+    if (!rows.length) return;
+    st.bumpModseq.get(mailboxId);
+    for (const r of rows) {
+      st.deleteFts.run(r.id);
+      st.deleteMessage.run(r.id);
+      emitLater({ type: 'expunge', mailboxId, uid: r.uid, origin });
+    }
+  }
+
+  const store: MailStore = {
+    maxMessageSize: MAX_MESSAGE_SIZE_BYTES,
+
+    addDomain(domain) {
+      st.addDomain.run(domain.trim().toLowerCase());
+    },
+    hasDomain(domain) {
+      return !!st.hasDomain.get(domain.trim().toLowerCase());
+    },
+    createUser(email, password) {
+      const addr = email.trim();
+      if (!/^[^\s@]+@[^\s@]+$/.test(addr)) throw new StoreError('CANNOT', `Invalid address: ${email}`);
+      if (st.findUser.get(addr)) throw new StoreError('ALREADYEXISTS', `User already exists: ${addr}`);
+      const hash = hashPassword(password);
+      return tx(() => {
+        const info = st.insertUser.run(addr, hash, Date.now());
+        const id = Number(info.lastInsertRowid);
+        for (const [name, use] of SPECIAL_MAILBOXES) insertMailbox(id, name, use, true);
+        log.info({ user: addr }, 'user created');
+        return { id, email: addr };
+      });
+    },
+    findUser(email) {
+      const u = st.findUser.get(email.trim());
+      return u ? { id: u.id, email: u.email } : null;
+    },
+    async authenticate(email, password) {
+      const u = st.findUser.get(String(email).trim());
+      if (!u) {
+        // spend comparable time so that unknown users are not distinguishable by timing
+        await verifyPassword(password, 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=');
+        return null;
+      }
+      return (await verifyPassword(password, u.password_hash)) ? { id: u.id, email: u.email } : null;
+    },
+    async deliver(email, raw, opts = {}) {
+      const u = userByEmail(email);
+      return tx(() => {
+        const box = deliverTarget(u.id, opts.mailbox);
+        const uid = insertMessage(box.id, raw, normalizeFlags(opts.flags), opts.internalDate);
+        return { mailbox: box.name, uid };
+      });
+    },
+    async deliverMany(email, items) {
+      const u = userByEmail(email);
+      return tx(() => {
+        const boxes = new Map<string, MailboxRow>();
+        for (const item of items) {
+          const name = normalizeMailboxName(item.mailbox ?? 'INBOX');
+          let box = boxes.get(name);
+          if (!box) { box = deliverTarget(u.id, name); boxes.set(name, box); }
+          insertMessage(box.id, item.raw, normalizeFlags(item.flags), item.internalDate);
+        }
+        return items.length;
+      });
+    },
+    close() {
+      emitter.removeAllListeners();
+      if (db.open) db.close();
+    },
+
+    async listMailboxes(userId) {
+      return st.mailboxes.all(userId).map(toMailbox);
+    },
+    async getMailbox(userId, name) {
+      const r = mailboxRow(userId, name);
+      return r ? toMailbox(r) : null;
+    },
+    async createMailbox(userId, rawName, specialUse = null) {
+      let name = normalizeMailboxName(rawName);
+      if (name.endsWith(HIERARCHY_DELIMITER)) name = name.slice(0, -1);
+      if (!validMailboxName(name)) throw new StoreError('CANNOT', 'Invalid mailbox name');
+      if (name === 'INBOX' || st.mailboxByName.get(userId, name)) throw new StoreError('ALREADYEXISTS', 'Mailbox already exists');
+      return tx(() => {
+        const parts = name.split(HIERARCHY_DELIMITER);
+        for (let i = 1; i < parts.length; i++) {
+          const parent = parts.slice(0, i).join(HIERARCHY_DELIMITER);
+          if (!st.mailboxByName.get(userId, parent)) insertMailbox(userId, parent, null, false);
+        }
+        return toMailbox(insertMailbox(userId, name, specialUse, false));
+      });
+    },
+    async deleteMailbox(userId, rawName, origin) {
+      const name = normalizeMailboxName(rawName);
+      if (name === 'INBOX') throw new StoreError('CANNOT', 'INBOX can not be deleted');
+      const box = st.mailboxByName.get(userId, name);
+      if (!box) throw new StoreError('NONEXISTENT', 'Mailbox does not exist');
+      const hasChildren = st.mailboxes.all(userId).some((m) => m.name.startsWith(name + HIERARCHY_DELIMITER));
+      if (hasChildren) throw new StoreError('INUSE', 'Mailbox has children, delete them first');
+      tx(() => {
+        db.prepare('DELETE FROM messages_fts WHERE rowid IN (SELECT id FROM messages WHERE mailbox_id = ?)').run(box.id);
+        db.prepare('DELETE FROM mailboxes WHERE id = ?').run(box.id);
+        emitLater({ type: 'deleted', mailboxId: box.id, origin });
+      });
+    },
+    async renameMailbox(userId, rawFrom, rawTo, origin) {
+      const from = normalizeMailboxName(rawFrom);
+      let to = normalizeMailboxName(rawTo);
+      if (to.endsWith(HIERARCHY_DELIMITER)) to = to.slice(0, -1);
+      if (!validMailboxName(to)) throw new StoreError('CANNOT', 'Invalid mailbox name');
+      const src = st.mailboxByName.get(userId, from);
+      if (!src) throw new StoreError('NONEXISTENT', 'Mailbox does not exist');
+      if (to === 'INBOX' || st.mailboxByName.get(userId, to)) throw new StoreError('ALREADYEXISTS', 'Target mailbox already exists');
+      if (to.startsWith(from + HIERARCHY_DELIMITER)) throw new StoreError('CANNOT', 'Can not move a mailbox into itself');
+      tx(() => {
+        const parts = to.split(HIERARCHY_DELIMITER);
+        for (let i = 1; i < parts.length; i++) {
+          const parent = parts.slice(0, i).join(HIERARCHY_DELIMITER);
+          if (!st.mailboxByName.get(userId, parent)) insertMailbox(userId, parent, null, false);
+        }
+        if (from === 'INBOX') {
+          // RFC 3501: renaming INBOX moves its messages to a new mailbox and leaves INBOX empty.
+          const dest = insertMailbox(userId, to, null, false);
+          const rows = db.prepare<[number], { id: number; uid: number }>('SELECT id, uid FROM messages WHERE mailbox_id = ? ORDER BY uid').all(src.id);
+          for (const r of rows) {
+            const { uidnext, highestmodseq } = st.bumpMailbox.get(dest.id)!;
+            db.prepare('UPDATE messages SET mailbox_id = ?, uid = ?, modseq = ? WHERE id = ?').run(dest.id, uidnext, highestmodseq, r.id);
+            emitLater({ type: 'expunge', mailboxId: src.id, uid: r.uid, origin });
+          }
+          if (rows.length) st.bumpModseq.get(src.id);
+          return;
+        }
+        const children = st.mailboxes.all(userId).filter((m) => m.name.startsWith(from + HIERARCHY_DELIMITER));
+        db.prepare('UPDATE mailboxes SET name = ? WHERE id = ?').run(to, src.id);
+        for (const c of children) db.prepare('UPDATE mailboxes SET name = ? WHERE id = ?').run(to + c.name.slice(from.length), c.id);
+      });
+    },
+    async setSubscribed(userId, name, subscribed) {
+      const box = mailboxRow(userId, name);
+      if (!box) {
+        if (subscribed) throw new StoreError('NONEXISTENT', 'Mailbox does not exist');
+        return;
+      }
+      db.prepare('UPDATE mailboxes SET subscribed = ? WHERE id = ?').run(subscribed ? 1 : 0, box.id);
+    },
+    async mailboxStatus(mailboxId) {
+      const box = requireMailboxById(mailboxId);
+      const s = st.status.get(mailboxId)!;
+      const out: MailboxStatus = { messages: s.messages, unseen: s.unseen, recent: s.recent, size: s.size, uidnext: box.uidnext, uidvalidity: box.uidvalidity, highestmodseq: box.highestmodseq };
+      return out;
+    },
+    async listUids(mailboxId) {
+      return st.uids.all(mailboxId).map((r) => r.uid);
+    },
+    async claimRecent(mailboxId) {
+      return tx(() => {
+        const uids = st.recentUids.all(mailboxId).map((r) => r.uid);
+        if (uids.length) st.clearRecent.run(mailboxId);
+        return uids;
+      });
+    },
+    async getMessages(mailboxId, uids) {
+      const out: MessageRecord[] = [];
+      for (const uid of uids) {
+        const r = st.messageByUid.get(mailboxId, uid);
+        if (!r) continue;
+        out.push({ ...toMeta(r), envelope: JSON.parse(r.envelope!), bodystructure: JSON.parse(r.bodystructure!), body: JSON.parse(r.body!) });
+      }
+      return out;
+    },
+    async getMeta(mailboxId, uids) {
+      const out: MessageMeta[] = [];
+      for (const uid of uids) {
+        const r = st.metaByUid.get(mailboxId, uid);
+        if (r) out.push(toMeta(r));
+      }
+      return out;
+    },
+    async getRaw(mailboxId, uid) {
+      return st.raw.get(mailboxId, uid)?.raw ?? null;
+    },
+    async storeFlags(mailboxId, uids, mode, rawFlags, opts = {}) {
+      const flags = normalizeFlags(rawFlags);
+      return tx(() => {
+        requireMailboxById(mailboxId);
+        const updated: MessageMeta[] = [];
+        const modified: number[] = [];
+        let modseq = 0;
+        for (const uid of uids) {
+          const r = st.metaByUid.get(mailboxId, uid);
+          if (!r) continue;
+          if (opts.unchangedSince !== undefined && r.modseq > opts.unchangedSince) { modified.push(uid); continue; }
+          const cur = splitFlags(r.flags);
+          let next: string[];
+          const lower = new Set(flags.map((f) => f.toLowerCase()));
+          if (mode === 'set') next = flags;
+          else if (mode === 'add') next = normalizeFlags([...cur, ...flags]);
+          else next = cur.filter((f) => !lower.has(f.toLowerCase()));
+          const changed = next.length !== cur.length || next.some((f) => !cur.some((c) => c.toLowerCase() === f.toLowerCase()));
+          if (!changed) { updated.push(toMeta(r)); continue; }
+          if (!modseq) modseq = st.bumpModseq.get(mailboxId)!.highestmodseq;
+          st.setFlags.run(next.join(' '), modseq, r.id);
+          const meta = { ...toMeta(r), flags: next, modseq };
+          updated.push(meta);
+          emitLater({ type: 'flags', mailboxId, uid, flags: next, modseq, origin: opts.origin });
+        }
+        return { updated, modified };
+      });
+    },
+    async expunge(mailboxId, opts = {}) {
+      return tx(() => {
+        requireMailboxById(mailboxId);
+        let rows = st.deleted.all(mailboxId);
+        if (opts.uids) {
+          const allowed = new Set(opts.uids);
+          rows = rows.filter((r) => allowed.has(r.uid));
+        }
+        expungeRows(mailboxId, rows, opts.origin);
+        return rows.map((r) => r.uid);
+      });
+    },
+    async copy(mailboxId, uids, destMailboxId, opts = {}) {
+      return tx(() => {
+        requireMailboxById(mailboxId);
+        const dest = requireMailboxById(destMailboxId);
+        const pairs: Array<[number, number]> = [];
+        const moved: Array<{ id: number; uid: number }> = [];
+        for (const uid of uids) {
+          const r = st.metaByUid.get(mailboxId, uid);
+          if (!r) continue;
+          const { uidnext, highestmodseq } = st.bumpMailbox.get(dest.id)!;
+          const info = st.copyMessage.run(dest.id, uidnext, highestmodseq, r.id);
+          const id = Number(info.lastInsertRowid);
+          st.copyBlob.run(id, r.id);
+          st.copyFts.run(id, r.id);
+          pairs.push([uid, uidnext]);
+          emitLater({ type: 'exists', mailboxId: dest.id, uid: uidnext, origin: opts.origin });
+          moved.push({ id: r.id, uid });
+        }
+        if (opts.move) expungeRows(mailboxId, moved, opts.origin);
+        return { uidvalidity: dest.uidvalidity, pairs };
+      });
+    },
+    async append(mailboxId, raw, opts = {}) {
+      return tx(() => {
+        const box = requireMailboxById(mailboxId);
+        const uid = insertMessage(box.id, raw, normalizeFlags(opts.flags), opts.internalDate, opts.origin);
+        return { uid, uidvalidity: box.uidvalidity };
+      });
+    },
+    async search(mailboxId, key, recentUids) {
+      const { sql, params } = compileSearch(key, recentUids ?? new Set());
+      return db.prepare<unknown[], { uid: number }>(`SELECT uid FROM messages WHERE mailbox_id = ? AND (${sql}) ORDER BY uid`).all(mailboxId, ...params).map((r) => r.uid);
+    },
+    async sort(mailboxId, keys, uids) {
+      const cols: Record<SortKey, string> = { arrival: 'internaldate', date: 'sent_date', from: 'lower(from_text)', to: 'lower(to_text)', cc: 'lower(cc_text)', subject: 'lower(subject)', size: 'size' };
+      const order = keys.map((k) => `${cols[k.key]} ${k.reverse ? 'DESC' : 'ASC'}`).concat(['uid ASC']).join(', ');
+      const wanted = new Set(uids);
+      return db.prepare<[number], { uid: number }>(`SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY ${order}`).all(mailboxId).map((r) => r.uid).filter((u) => wanted.has(u));
+    },
+    subscribe(mailboxId, listener) {
+      const name = `mailbox:${mailboxId}`;
+      emitter.on(name, listener);
+      return () => emitter.off(name, listener);
+    },
+  };
+  return store;
+}
+
+export type { FlagMode };

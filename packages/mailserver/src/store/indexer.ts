@@ -1,0 +1,51 @@
+/** Derives the cached columns (ENVELOPE, BODYSTRUCTURE, search fields, FTS text) of a raw message. */
+import { bodyStructureOf, envelopeOf } from '../mime/structure.js';
+import { decodeWords, extractText, headerValue, parseMime } from '../mime/parse.js';
+
+export interface IndexedMessage {
+  row: {
+    internaldate: number;
+    size: number;
+    sent_date: number;
+    subject: string;
+    from_text: string;
+    to_text: string;
+    cc_text: string;
+    bcc_text: string;
+    headers: string;
+    envelope: string;
+    bodystructure: string;
+    body: string;
+  };
+  fts: { subject: string; sender: string; recipients: string; body: string };
+}
+
+export function indexMessage(raw: Buffer, internaldate: number): IndexedMessage {
+  const root = parseMime(raw);
+  const h = (k: string) => decodeWords(headerValue(root.headers, k) ?? '');
+  const dateHeader = headerValue(root.headers, 'date');
+  const parsedDate = dateHeader ? Date.parse(dateHeader.replace(/\s*\([^)]*\)\s*$/, '')) : NaN;
+  const headers = root.headers.map((x) => `${x.key}: ${decodeWords(x.value)}`).join('\n');
+  const subject = h('subject');
+  const from = h('from');
+  const to = h('to');
+  const cc = h('cc');
+  const bcc = h('bcc');
+  return {
+    row: {
+      internaldate,
+      size: raw.length,
+      sent_date: Number.isFinite(parsedDate) ? parsedDate : internaldate,
+      subject,
+      from_text: from,
+      to_text: to,
+      cc_text: cc,
+      bcc_text: bcc,
+      headers,
+      envelope: JSON.stringify(envelopeOf(root)),
+      bodystructure: JSON.stringify(bodyStructureOf(root, true)),
+      body: JSON.stringify(bodyStructureOf(root, false)),
+    },
+    fts: { subject, sender: from, recipients: [to, cc, bcc].filter(Boolean).join(', '), body: extractText(root) },
+  };
+}

@@ -1,0 +1,80 @@
+/** Compiles an IMAP SEARCH key tree into an SQL condition over the messages table. */
+import type { SearchKey } from './types.js';
+
+const DAY_MS = 86_400_000;
+const COLUMN_FOR_HEADER: Record<string, string> = { subject: 'subject', from: 'from_text', to: 'to_text', cc: 'cc_text', bcc: 'bcc_text' };
+
+function ftsPhrase(column: string | null, value: string): string {
+  const phrase = '"' + value.replace(/"/g, '""') + '"';
+  return column ? `{${column}} : ${phrase}` : phrase;
+}
+
+export function compileSearch(key: SearchKey, recent: Set<number>): { sql: string; params: unknown[] } {
+  const params: unknown[] = [];
+  const walk = (k: SearchKey): string => {
+    switch (k.type) {
+      case 'all':
+        return '1';
+      case 'uids': {
+        if (!k.ranges.length) return '0';
+        return '(' + k.ranges.map(([a, b]) => { params.push(Math.min(a, b), Math.max(a, b)); return 'uid BETWEEN ? AND ?'; }).join(' OR ') + ')';
+      }
+      case 'flag':
+        params.push(' ' + k.flag.toLowerCase() + ' ');
+        return `instr(' ' || lower(flags) || ' ', ?) ${k.has ? '> 0' : '= 0'}`;
+      case 'recent': {
+        const list = [...recent];
+        if (!list.length) return k.has ? '0' : '1';
+        params.push(...list);
+        return `uid ${k.has ? '' : 'NOT '}IN (${list.map(() => '?').join(',')})`;
+      }
+      case 'date': {
+        const col = k.field === 'internal' ? 'internaldate' : 'sent_date';
+        if (k.op === 'since') { params.push(k.day); return `${col} >= ?`; }
+        if (k.op === 'before') { params.push(k.day); return `${col} < ?`; }
+        params.push(k.day, k.day + DAY_MS);
+        return `(${col} >= ? AND ${col} < ?)`;
+      }
+      case 'size':
+        params.push(k.n);
+        return k.op === 'larger' ? 'size > ?' : 'size < ?';
+      case 'header': {
+        const field = k.field.toLowerCase();
+        const col = COLUMN_FOR_HEADER[field];
+        if (col) {
+          params.push(k.value.toLowerCase());
+          return `icontains(${col}, ?)`;
+        }
+        params.push(field, k.value.toLowerCase());
+        return 'header_contains(headers, ?, ?)';
+      }
+      case 'body':
+      case 'text': {
+        const value = k.value;
+        if (!value) return '1';
+        const column = k.type === 'body' ? 'body' : null;
+        if ([...value].length >= 3) {
+          params.push(ftsPhrase(column, value));
+          const fts = 'id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)';
+          if (k.type === 'body') return fts;
+          params.push(value.toLowerCase());
+          return `(${fts} OR icontains(headers, ?))`;
+        }
+        params.push(value.toLowerCase());
+        if (k.type === 'body') return 'id IN (SELECT rowid FROM messages_fts WHERE icontains(body, ?))';
+        params.push(value.toLowerCase());
+        return '(id IN (SELECT rowid FROM messages_fts WHERE icontains(body, ?)) OR icontains(headers, ?))';
+      }
+      case 'modseq':
+        params.push(k.n);
+        return 'modseq >= ?';
+      case 'not':
+        return `NOT (${walk(k.key)})`;
+      case 'or':
+        return `((${walk(k.a)}) OR (${walk(k.b)}))`;
+      case 'and':
+        return k.keys.length ? k.keys.map((x) => `(${walk(x)})`).join(' AND ') : '1';
+    }
+  };
+  return { sql: walk(key), params };
+}
