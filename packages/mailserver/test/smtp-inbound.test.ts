@@ -180,6 +180,18 @@ describe('inbound SMTP (MX)', () => {
     expect(after[after.length - 1]).toContain('Subject: After outage');
   });
 
+  it('refuses a looping message (more than 50 Received fields) with 554 5.4.6', async () => {
+    const hops = Array.from({ length: 51 }, (_, i) => `Received: from hop${i}.example by hop${i + 1}.example; Mon, 2 Nov 2026 10:00:00 +0000\r\n`).join('');
+    const err = await client()
+      .sendMail({
+        envelope: { from: 'loop@remote.example', to: ['carol@example.test'] },
+        raw: `${hops}From: loop@remote.example\r\nTo: carol@example.test\r\nSubject: loop\r\n\r\nround and round\r\n`,
+      })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(Error);
+    expect(responseOf(err)).toContain('554 5.4.6');
+  });
+
   it('does not offer AUTH on the MX port', async () => {
     const transcript = await rawSession(smtp.port, ['EHLO client.example.org', 'AUTH PLAIN AGNhcm9sQGV4YW1wbGUudGVzdABzZWNyZXQtY2Fyb2w=', 'QUIT']);
     expect(transcript).toMatch(/^220 mx\.example\.test /);

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { Logger } from 'pino';
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { MailStore, UserRecord } from '../store/index.js';
-import { formatRfc5322Date, headerSafe } from './headers.js';
+import { formatRfc5322Date, headerSafe, splitMessage } from './headers.js';
 
 /** An error mapped to an SMTP reply at the edge: `responseCode` is the reply code, the message starts with the enhanced status code. */
 export class SmtpError extends Error {
@@ -13,6 +13,11 @@ export class SmtpError extends Error {
     this.responseCode = responseCode;
   }
 }
+
+/** Most recipients accepted for one message (RFC 5321 section 4.5.3.1.8 asks for at least 100). */
+export const MAX_RECIPIENTS = 100;
+/** More Received fields than this means a mail loop (RFC 5321 section 6.3). */
+export const MAX_HOPS = 50;
 
 export type RecipientResolution =
   | { kind: 'local'; user: UserRecord }
@@ -182,6 +187,7 @@ export function handleData(opts: {
   const work = (async () => {
     const raw = await readMessage(opts.stream);
     if (!raw) return; // over the size limit: smtp-server answers 552 (rejectOversized)
+    if (countReceived(raw) > MAX_HOPS) throw new SmtpError(554, '5.4.6 Too many hops, mail loop detected');
     const message = opts.transform ? opts.transform(raw, receivedAt) : raw;
     const recipients: LocalDelivery[] = [];
     for (const address of rcptTo) {
@@ -211,9 +217,13 @@ export function checkRecipient(
   store: MailStore,
   address: string,
   remoteError: SmtpError,
-  cid: string,
+  session: SMTPServerSession,
   logger: Logger | undefined,
 ): SmtpError | null {
+  if (session.envelope.rcptTo.length >= MAX_RECIPIENTS) {
+    return new SmtpError(452, '4.5.3 Too many recipients');
+  }
+  const cid = session.id;
   try {
     const resolved = resolveRecipient(store, address);
     switch (resolved.kind) {
@@ -229,4 +239,11 @@ export function checkRecipient(
   } catch (err) {
     return toSmtpError(err, logger, cid);
   }
+}
+
+/** Number of Received fields in the header of a raw message. */
+export function countReceived(raw: Buffer): number {
+  let n = 0;
+  for (const f of splitMessage(raw).fields) if (f.name.toLowerCase() === 'received') n++;
+  return n;
 }

@@ -27,7 +27,7 @@ export async function startInboundSmtp(opts: InboundOptions): Promise<SmtpListen
     disabledCommands: ['AUTH'],
 
     onRcptTo(address, session, callback) {
-      const refusal = checkRecipient(store, address.address, new SmtpError(550, '5.7.1 Relay access denied'), session.id, log);
+      const refusal = checkRecipient(store, address.address, new SmtpError(550, '5.7.1 Relay access denied'), session, log);
       callback(refusal);
     },
 

@@ -96,7 +96,7 @@ export async function startSubmissionSmtp(opts: SubmissionOptions): Promise<Smtp
     },
 
     onRcptTo(address, session, callback) {
-      const refusal = checkRecipient(store, address.address, new SmtpError(550, '5.7.1 delivery to remote domains is not enabled yet'), session.id, log);
+      const refusal = checkRecipient(store, address.address, new SmtpError(550, '5.7.1 delivery to remote domains is not enabled yet'), session, log);
       callback(refusal);
     },
 
