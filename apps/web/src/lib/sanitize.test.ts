@@ -159,6 +159,33 @@ describe('sanitizeEmailHtml: cid references', () => {
   });
 });
 
+describe('sanitizeEmailHtml: more remote references', () => {
+  it('blocks url() in SVG presentation attributes and remote SVG images', () => {
+    const r = clean('<svg><rect fill="url(https://tracker.test/p.svg#g)" filter="url(#local)"></rect><image href="https://tracker.test/i.png"></image></svg>');
+    expect(r.html).not.toContain('tracker.test/p.svg');
+    expect(r.q('image')?.hasAttribute('href')).toBe(false);
+    expect(r.q('image')?.getAttribute('data-mr-href')).toBe('https://tracker.test/i.png');
+    expect(r.blockedRemote).toBe(true);
+  });
+
+  it('uses images loaded by the app for cid: references', () => {
+    const data = 'data:image/png;base64,iVBORw0KGgo=';
+    const r = sanitizeEmailHtml('<img src="cid:logo@example.test">', {
+      allowRemote: false,
+      attachments: [logo],
+      inlineImages: new Map([['logo@example.test', data]]),
+      origin: ORIGIN,
+    });
+    expect(r.body.querySelector('img')?.getAttribute('src')).toBe(data);
+  });
+
+  it('blocks protocol-relative and upper-case remote URLs, and image-set() with bare strings', () => {
+    const r = clean('<img src="//tracker.test/a.gif"><img src="HTTPS://TRACKER.TEST/B.GIF"><p style="background-image: -webkit-image-set(\'https://tracker.test/c.png\' 1x)">x</p>');
+    expect(r.html.toLowerCase()).not.toMatch(/\s(src|style)="[^"]*tracker\.test/);
+    expect(r.qa('img[data-mr-src]')).toHaveLength(2);
+  });
+});
+
 describe('buildMessageDocument', () => {
   it('wraps the content in a document with its own CSP', () => {
     const doc = buildMessageDocument('<p>Hello</p>', { allowRemote: false, origin: ORIGIN });

@@ -18,6 +18,11 @@ export interface SanitizeOptions {
   allowRemote: boolean;
   /** Attachments of the message, for cid: references. */
   attachments?: readonly Attachment[];
+  /**
+   * Images already loaded by the app, by Content-ID (data: URLs). A cid: reference uses this first,
+   * then falls back to the attachment's URL on our origin.
+   */
+  inlineImages?: ReadonlyMap<string, string>;
   /** Origin of the web app, used to turn attachment URLs into absolute ones (defaults to location.origin). */
   origin?: string;
 }
@@ -72,6 +77,7 @@ interface Context {
   allowRemote: boolean;
   origin: string;
   byContentId: Map<string, Attachment>;
+  inlineImages: ReadonlyMap<string, string>;
   blockedRemote: boolean;
   usedContentIds: Set<string>;
 }
@@ -88,7 +94,11 @@ function attachmentUrl(ctx: Context, cidUrl: string): string | null {
   if (!found) return null;
   // Only our own API URLs: anything else from the server is not trusted either.
   if (!found.url.startsWith('/') || found.url.startsWith('//')) return null;
-  if (found.contentId) ctx.usedContentIds.add(found.contentId);
+  if (found.contentId) {
+    ctx.usedContentIds.add(found.contentId);
+    const loaded = ctx.inlineImages.get(found.contentId);
+    if (loaded && DATA_IMAGE_URL.test(loaded)) return loaded;
+  }
   return new URL(found.url, ctx.origin).href;
 }
 
@@ -199,6 +209,8 @@ function sanitizeCss(input: string, ctx: Context): string {
 // ---------------------------------------------------------------------------------------------
 // DOMPurify
 
+const URL_ATTRS_HANDLED = new Set(['href', 'xlink:href', 'src', 'srcset', 'background', 'poster', 'style', 'alt', 'title', 'target', 'rel']);
+
 function handleLink(el: Element, ctx: Context): void {
   for (const attr of ['href', 'xlink:href']) {
     const value = el.getAttribute(attr);
@@ -269,6 +281,14 @@ function afterAttributes(node: Element, ctx: Context): void {
   for (const attr of FETCH_ATTRS) handleFetchAttr(el, attr, ctx);
   handleSrcset(el, ctx);
 
+  // SVG presentation attributes (fill, filter, mask, clip-path, marker-*) may reference url()s.
+  for (const attr of Array.from(el.attributes)) {
+    if (URL_ATTRS_HANDLED.has(attr.name.toLowerCase()) || attr.name.toLowerCase().startsWith(BLOCKED_ATTR_PREFIX)) continue;
+    if (/url\s*\(|image-set\s*\(|\\/i.test(attr.value)) {
+      el.setAttribute(attr.name, sanitizeCss(attr.value, ctx));
+    }
+  }
+
   const style = el.getAttribute('style');
   if (style !== null) {
     const clean = sanitizeCss(style, ctx).trim();
@@ -283,6 +303,7 @@ export function sanitizeEmailHtml(raw: string, options: SanitizeOptions): Saniti
     allowRemote: options.allowRemote,
     origin: options.origin ?? defaultOrigin(),
     byContentId: new Map(),
+    inlineImages: options.inlineImages ?? new Map(),
     blockedRemote: false,
     usedContentIds: new Set(),
   };
@@ -321,6 +342,12 @@ export function sanitizeEmailHtml(raw: string, options: SanitizeOptions): Saniti
   purify.removeAllHooks();
 
   return { body, blockedRemote: ctx.blockedRemote, usedContentIds: ctx.usedContentIds };
+}
+
+/** Content-IDs of the attachments the HTML shows inline (cid: references that match an attachment). */
+export function referencedContentIds(raw: string, attachments: readonly Attachment[]): Set<string> {
+  if (!attachments.some((a) => a.contentId)) return new Set();
+  return sanitizeEmailHtml(raw, { allowRemote: false, attachments }).usedContentIds;
 }
 
 /** The Content-Security-Policy carried by the message document itself. */

@@ -1,7 +1,9 @@
 import { useMemo, useState } from 'react';
+import { useQueries } from '@tanstack/react-query';
 import type { Attachment } from '@mailroom/shared';
-import { buildMessageDocument } from '../../lib/sanitize.js';
+import { buildMessageDocument, referencedContentIds } from '../../lib/sanitize.js';
 import { Icon } from '../../components/Icon/Icon.js';
+import { inlineImageQuery } from './message.queries.js';
 
 interface HtmlBodyProps {
   html: string;
@@ -14,11 +16,36 @@ export const MESSAGE_IFRAME_SANDBOX = 'allow-popups allow-popups-to-escape-sandb
 /**
  * Renders untrusted mail HTML: sanitised (lib/sanitize.ts) into a document with its own CSP,
  * shown in a sandboxed iframe. Remote content stays blocked until the user asks for it.
+ * Inline (cid:) images are loaded here and passed in as data: URLs.
  * Mount it with a key per message so the remote-content choice never carries over.
  */
 export function HtmlBody({ html, attachments }: HtmlBodyProps) {
   const [allowRemote, setAllowRemote] = useState(false);
-  const doc = useMemo(() => buildMessageDocument(html, { allowRemote, attachments }), [html, allowRemote, attachments]);
+
+  const inline = useMemo(() => {
+    const used = referencedContentIds(html, attachments);
+    return attachments.filter((a) => a.contentId && used.has(a.contentId));
+  }, [html, attachments]);
+  const images = useQueries({
+    queries: inline.map((a) => inlineImageQuery(a)),
+    combine: (results) => ({ ready: results.every((r) => !r.isPending), data: results.map((r) => r.data ?? null) }),
+  });
+
+  // Switch to the loaded images once, when all of them are settled (one iframe reload at most).
+  const inlineImages = useMemo(() => {
+    const map = new Map<string, string>();
+    if (!images.ready) return map;
+    inline.forEach((a, i) => {
+      const data = images.data[i];
+      if (a.contentId && data) map.set(a.contentId, data);
+    });
+    return map;
+  }, [inline, images.ready, images.data]);
+
+  const doc = useMemo(
+    () => buildMessageDocument(html, { allowRemote, attachments, inlineImages }),
+    [html, allowRemote, attachments, inlineImages],
+  );
 
   return (
     <div className="html-body">

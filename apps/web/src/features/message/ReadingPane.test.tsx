@@ -69,6 +69,34 @@ describe('reading pane', () => {
     expect(within(article).queryByRole('button', { name: 'Load remote content' })).toBeNull();
   });
 
+  it('shows inline cid: images as data: URLs loaded by the app, not repeated as attachments', async () => {
+    const { fetchMock } = setup(
+      detail(9, {
+        subject: 'Logo',
+        html: '<p>Our logo:</p><img src="cid:logo@x" alt="logo">',
+        attachments: [
+          { id: 'i1', filename: 'logo.png', contentType: 'image/png', size: 4, contentId: 'logo@x', inline: true, url: '/api/mailboxes/INBOX/messages/9/attachments/i1' },
+        ],
+      }),
+    );
+    const realFetch = fetchMock.getMockImplementation()!;
+    fetchMock.mockImplementation(async (input, init) => {
+      if (String(input) === '/api/mailboxes/INBOX/messages/9/attachments/i1') {
+        return new Response(new Uint8Array([137, 80, 78, 71]), { status: 200, headers: { 'content-type': 'image/png' } });
+      }
+      return realFetch(input, init);
+    });
+    renderApp(<App />);
+    const { article } = await openFirst();
+    await waitFor(() =>
+      expect((within(article).getByTitle('Message content') as HTMLIFrameElement).getAttribute('srcdoc')).toContain(
+        'src="data:image/png;base64,iVBORw=="',
+      ),
+    );
+    expect(within(article).queryByRole('link', { name: 'Download logo.png' })).toBeNull();
+    expect(within(article).queryByRole('button', { name: 'Load remote content' })).toBeNull();
+  });
+
   it('marks as unread and flags with PATCH, and updates the list', async () => {
     const { requests } = setup(detail(7, { subject: 'Flags', seen: true }));
     renderApp(<App />);

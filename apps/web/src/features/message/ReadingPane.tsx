@@ -3,7 +3,7 @@ import type { Address, Attachment, MessageDetail } from '@mailroom/shared';
 import { formatAddress, formatFullDate, formatSize } from '../../lib/format.js';
 import { Icon } from '../../components/Icon/Icon.js';
 import { LinkifiedText } from '../../components/LinkifiedText/LinkifiedText.js';
-import { sanitizeEmailHtml } from '../../lib/sanitize.js';
+import { referencedContentIds } from '../../lib/sanitize.js';
 import { HtmlBody } from './HtmlBody.js';
 import { useMessage, useUpdateFlags } from './useMessage.js';
 import { subjectOrPlaceholder } from '../mailbox/MessageList.js';
@@ -72,7 +72,7 @@ function MessageView({ message, onReply, onBack, focusOnOpen }: { message: Messa
   // Inline images shown in the HTML body are not repeated in the attachment list.
   const listed = useMemo(() => {
     if (!message.html) return message.attachments;
-    const used = sanitizeEmailHtml(message.html, { allowRemote: false, attachments: message.attachments }).usedContentIds;
+    const used = referencedContentIds(message.html, message.attachments);
     return message.attachments.filter((a) => !(a.contentId && used.has(a.contentId)));
   }, [message.html, message.attachments]);
 

@@ -1,5 +1,6 @@
 import { queryOptions, type QueryClient } from '@tanstack/react-query';
-import type { MessageDetail, MessageListResponse } from '@mailroom/shared';
+import type { Attachment, MessageDetail, MessageListResponse } from '@mailroom/shared';
+import { fetchImageAsDataUrl } from '../../lib/inline-images.js';
 import { api, mailboxPath } from '../../lib/http.js';
 import { mailboxKeys } from '../mailbox/mailbox.queries.js';
 
@@ -34,3 +35,13 @@ export function applyFlagChange(queryClient: QueryClient, mailbox: string, uid: 
       : old,
   );
 }
+
+/** An inline image attachment as a data: URL (null when it cannot be shown). */
+export const inlineImageQuery = (attachment: Attachment) =>
+  queryOptions({
+    queryKey: ['inline-image', attachment.url] as const,
+    queryFn: ({ signal }) => fetchImageAsDataUrl(attachment.url, attachment.contentType, signal),
+    staleTime: Infinity,
+    gcTime: 5 * 60_000,
+    retry: false,
+  });
