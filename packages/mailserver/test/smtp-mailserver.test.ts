@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
 import { ImapFlow } from 'imapflow';
+import pino from 'pino';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemo, startMailServer, WELCOME_SUBJECT, type RunningMailServer } from '../src/index.js';
@@ -17,6 +19,8 @@ beforeAll(async () => {
     ports: { imap: 0, smtp: 0, submission: 0 },
     hostname: 'mail.demo.test',
     allowInsecureAuth: true,
+    // debug logging on, written nowhere: exercises the structured logging paths
+    logger: pino({ level: 'debug' }, new Writable({ write: (_chunk, _enc, cb) => cb() })),
   });
   await seedDemo(server.store, { perUser: 30 });
 });

@@ -50,7 +50,8 @@ export function baseServerOptions(role: SmtpRoleOptions, component: string): SMT
     // The built-in certificate of smtp-server has a public private key: offer STARTTLS only
     // with a certificate of our own.
     hideSTARTTLS: !role.tls,
-    logger: role.logger ? (role.logger.child({ component }) as unknown as SMTPServerOptions['logger']) : false,
+    // smtp-server adds `component` to every entry itself
+    logger: role.logger ? (role.logger as unknown as SMTPServerOptions['logger']) : false,
     component,
   };
   if (role.tls) {
