@@ -50,6 +50,15 @@ describe('generateMailbox', () => {
     expect(generate(1, 0)).toHaveLength(0);
   });
 
+  it('with inboxCount, fills INBOX with exactly that many messages and puts the rest in Sent', () => {
+    for (const n of [1, 2, 30, 240]) {
+      const out = [...generateMailbox({ owner: OWNER, count: 0, inboxCount: n, seed: 9, now: NOW })];
+      expect(out.filter((m) => m.mailbox === 'INBOX')).toHaveLength(n);
+      expect(out.filter((m) => m.mailbox === 'Sent').length).toBeLessThanOrEqual(Math.floor(n * 0.1));
+      expect(out[out.length - 1]!.raw.toString('latin1')).toContain(`Subject: ${WELCOME_SUBJECT}`);
+    }
+  });
+
   it('spreads messages over about 18 months, oldest first, with the welcome message newest', () => {
     const times = messages.map((m) => m.internalDate.getTime());
     expect([...times].sort((a, b) => a - b)).toEqual(times);

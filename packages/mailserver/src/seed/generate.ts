@@ -51,6 +51,11 @@ export interface GenerateMailboxOptions {
   others?: SeedPerson[];
   /** Number of messages to generate (INBOX and Sent together). */
   count: number;
+  /**
+   * When set, generate until INBOX holds exactly this many messages; Sent messages (at most
+   * about 10% of this number) come on top and `count` is ignored.
+   */
+  inboxCount?: number;
   /** PRNG seed: the same seed, owner, others, count and `now` give the same bytes. Default 1. */
   seed?: number;
   /** The reference time; messages span the ~18 months before it. Default: the current time. */
@@ -99,7 +104,9 @@ function firstName(name: string): string {
 
 /** Builds the plan (who, when, what kind) for every message, oldest first. */
 function plan(opts: GenerateMailboxOptions, owner: Contact, contacts: Contact[], rng: Prng, now: number): Planned[] {
-  const count = Math.max(0, Math.floor(opts.count));
+  // with inboxCount, `remaining` counts INBOX messages only and Sent messages come on top
+  const inboxMode = opts.inboxCount !== undefined;
+  const count = Math.max(0, Math.floor(opts.inboxCount ?? opts.count));
   const reserved = Math.min(2, count);
   let remaining = count - reserved;
   const maxSent = Math.floor(count * MAX_SENT_SHARE);
@@ -122,15 +129,17 @@ function plan(opts: GenerateMailboxOptions, owner: Contact, contacts: Contact[],
     if (kind === 'sent') {
       sent++;
       out.push({ kind, time, mailbox: 'Sent', flags: ['\\Seen'] });
+      if (!inboxMode) remaining--;
     } else {
       out.push({ kind, time, mailbox: 'INBOX', flags: inboxFlags(), intl });
+      remaining--;
     }
-    remaining--;
   };
 
   const addThread = (size: number, long: boolean): void => {
-    size = Math.min(size, remaining);
-    if (size < 2) return addSingle('plain');
+    if (!inboxMode) size = Math.min(size, remaining);
+    if (size < 2 || remaining < 1) return addSingle('plain');
+    const first = out.length;
     const topic = long ? rng.pick(LONG_THREAD_TOPICS) : rng.pick(THREAD_TOPICS);
     const participants = rng.sample(contacts, long ? rng.int(2, 4) : rng.int(1, 2));
     const gaps: number[] = [];
@@ -142,6 +151,7 @@ function plan(opts: GenerateMailboxOptions, owner: Contact, contacts: Contact[],
     for (let i = 0; i < size; i++) {
       let author: Contact;
       const ownerTurn = i > 0 && previous !== owner && rng.chance(0.35) && sent < maxSent;
+      if (!ownerTurn && remaining <= 0) break;
       if (ownerTurn) {
         author = owner;
         sent++;
@@ -166,10 +176,10 @@ function plan(opts: GenerateMailboxOptions, owner: Contact, contacts: Contact[],
         thread: { ...info, index: i },
       });
       time += gaps[i] ?? 0;
-      remaining--;
+      if (!mine || !inboxMode) remaining--;
     }
     // a message the owner answered carries \Answered
-    for (let i = out.length - size; i < out.length - 1; i++) {
+    for (let i = first; i < out.length - 1; i++) {
       const p = out[i]!;
       const next = out[i + 1]!;
       if (p.mailbox === 'INBOX' && next.mailbox === 'Sent' && !p.flags.includes('\\Answered')) p.flags.push('\\Answered');
