@@ -22,6 +22,14 @@ export function ComposeDialog({ initial, onSent, onDiscard }: ComposeDialogProps
   const toRef = useRef<HTMLInputElement>(null);
   const textRef = useRef<HTMLTextAreaElement>(null);
 
+  // Give focus back to where it was (the Compose or Reply button) when the dialog closes.
+  useEffect(() => {
+    const previous = document.activeElement instanceof HTMLElement ? document.activeElement : null;
+    return () => {
+      if (previous?.isConnected) previous.focus();
+    };
+  }, []);
+
   useEffect(() => {
     if (initial.to) {
       textRef.current?.focus();

@@ -1,3 +1,4 @@
+import { useEffect, useRef } from 'react';
 import type { Mailbox } from '@mailroom/shared';
 import { MessageList } from './MessageList.js';
 import { MESSAGE_PAGE_SIZE } from './mailbox.queries.js';
@@ -19,6 +20,10 @@ interface MailboxViewProps {
 /** The middle pane: folder title, pager and the message list. */
 export function MailboxView({ mailbox, path, page, onPage, selectedUid, openUid, onSelect, onOpen }: MailboxViewProps) {
   const messages = useMessages(path, page);
+  const bodyRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    bodyRef.current?.scrollTo?.({ top: 0 });
+  }, [path, page]);
   const data = messages.data;
   const total = data?.total ?? 0;
   const pageSize = data?.pageSize ?? MESSAGE_PAGE_SIZE;
@@ -59,7 +64,7 @@ export function MailboxView({ mailbox, path, page, onPage, selectedUid, openUid,
           </button>
         </div>
       </header>
-      <div className="list-body" aria-busy={messages.isFetching}>
+      <div className="list-body" aria-busy={messages.isFetching} ref={bodyRef}>
         {messages.isPending && path !== null && <p className="pane-note">Loading messages…</p>}
         {messages.isError && (
           <div role="alert" className="pane-note error-note">

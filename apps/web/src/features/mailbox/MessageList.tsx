@@ -122,7 +122,7 @@ export function MessageList({ messages, showRecipients = false, selectedUid, ope
               onOpen(m.uid, false);
             }}
             onFocus={() => {
-              if (!selected && selectedUid === null) onSelect(m.uid);
+              if (!selected) onSelect(m.uid);
             }}
           >
             <span className="row-marks" aria-hidden="true">

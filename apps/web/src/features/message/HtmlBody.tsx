@@ -1,13 +1,15 @@
 import { useMemo, useState } from 'react';
 import { useQueries } from '@tanstack/react-query';
 import type { Attachment } from '@mailroom/shared';
-import { buildMessageDocument, referencedContentIds } from '../../lib/sanitize.js';
+import { buildMessageDocument } from '../../lib/sanitize.js';
 import { Icon } from '../../components/Icon/Icon.js';
 import { inlineImageQuery } from './message.queries.js';
 
 interface HtmlBodyProps {
   html: string;
   attachments: readonly Attachment[];
+  /** The attachments the HTML references with cid: (see referencedContentIds). */
+  inlineAttachments: readonly Attachment[];
 }
 
 /** Sandbox of the message iframe: links may open new tabs; no scripts, no same-origin access. */
@@ -19,13 +21,8 @@ export const MESSAGE_IFRAME_SANDBOX = 'allow-popups allow-popups-to-escape-sandb
  * Inline (cid:) images are loaded here and passed in as data: URLs.
  * Mount it with a key per message so the remote-content choice never carries over.
  */
-export function HtmlBody({ html, attachments }: HtmlBodyProps) {
+export function HtmlBody({ html, attachments, inlineAttachments: inline }: HtmlBodyProps) {
   const [allowRemote, setAllowRemote] = useState(false);
-
-  const inline = useMemo(() => {
-    const used = referencedContentIds(html, attachments);
-    return attachments.filter((a) => a.contentId && used.has(a.contentId));
-  }, [html, attachments]);
   const images = useQueries({
     queries: inline.map((a) => inlineImageQuery(a)),
     combine: (results) => ({ ready: results.every((r) => !r.isPending), data: results.map((r) => r.data ?? null) }),

@@ -70,10 +70,11 @@ function MessageView({ message, onReply, onBack, focusOnOpen }: { message: Messa
   }, [focusOnOpen, message.uid]);
 
   // Inline images shown in the HTML body are not repeated in the attachment list.
-  const listed = useMemo(() => {
-    if (!message.html) return message.attachments;
+  const { listed, inline } = useMemo(() => {
+    if (!message.html) return { listed: message.attachments, inline: [] };
     const used = referencedContentIds(message.html, message.attachments);
-    return message.attachments.filter((a) => !(a.contentId && used.has(a.contentId)));
+    const isInline = (a: Attachment) => Boolean(a.contentId && used.has(a.contentId));
+    return { listed: message.attachments.filter((a) => !isInline(a)), inline: message.attachments.filter(isInline) };
   }, [message.html, message.attachments]);
 
   return (
@@ -128,9 +129,9 @@ function MessageView({ message, onReply, onBack, focusOnOpen }: { message: Messa
           </div>
         </dl>
       </header>
-      <div className="message-body">
+      <div className={`message-body${message.html ? ' is-html' : ''}`}>
         {message.html ? (
-          <HtmlBody key={`${message.mailbox}/${message.uid}`} html={message.html} attachments={message.attachments} />
+          <HtmlBody key={`${message.mailbox}/${message.uid}`} html={message.html} attachments={message.attachments} inlineAttachments={inline} />
         ) : (
           <LinkifiedText className="plain-body" text={message.text ?? ''} />
         )}
@@ -143,6 +144,10 @@ function MessageView({ message, onReply, onBack, focusOnOpen }: { message: Messa
 /** The right pane: the open message, or a hint when none is open. */
 export function ReadingPane({ mailbox, uid, onReply, onBack, focusOnOpen = false }: ReadingPaneProps) {
   const message = useMessage(mailbox, uid);
+  const paneRef = useRef<HTMLElement>(null);
+  useEffect(() => {
+    paneRef.current?.scrollTo?.({ top: 0 });
+  }, [mailbox, uid]);
 
   if (mailbox === null || uid === null) {
     return (
@@ -155,7 +160,7 @@ export function ReadingPane({ mailbox, uid, onReply, onBack, focusOnOpen = false
     );
   }
   return (
-    <section className="pane pane-reading" aria-label="Reading pane">
+    <section className="pane pane-reading" aria-label="Reading pane" ref={paneRef}>
       {message.isPending && <p className="pane-note">Loading message…</p>}
       {message.isError && (
         <div role="alert" className="pane-note error-note">
