@@ -214,3 +214,50 @@ describe('buildMessageDocument', () => {
     expect(parsed.body.querySelector('style')?.textContent).toContain('color:blue');
   });
 });
+
+// Tracking and injection vectors (also run in real Chromium during development: with remote content
+// blocked, none of them caused a request or a dialog).
+const TRACKING_VECTORS = [
+  `<img src=https://t.invalid/1>`, `<img srcset="https://t.invalid/1b 1x">`, `<picture><source srcset=https://t.invalid/2><img></picture>`,
+  `<video poster=https://t.invalid/3 src=https://t.invalid/3b></video>`, `<audio src=https://t.invalid/4 autoplay></audio>`,
+  `<table background=https://t.invalid/5><tr><td>x</td></tr></table>`, `<div style="background:url(https://t.invalid/6)">x</div>`,
+  `<style>@import 'https://t.invalid/7';</style>`, `<style>@font-face{font-family:x;src:url(https://t.invalid/8)} p{font-family:x}</style><p>x</p>`,
+  `<style>body{background:image-set("https://t.invalid/9" 1x)}</style>`, `<svg><image href=https://t.invalid/10 width=10 height=10 /></svg>`,
+  `<svg><rect width=10 height=10 fill="url(https://t.invalid/11#a)"/></svg>`, `<link rel=stylesheet href=https://t.invalid/12>`,
+  `<meta http-equiv=refresh content="0;url=https://t.invalid/13">`, `<iframe src=https://t.invalid/14></iframe>`, `<object data=https://t.invalid/15></object>`,
+  `<embed src=https://t.invalid/16>`, `<input type=image src=https://t.invalid/17>`, `<body background=https://t.invalid/18>x</body>`,
+  `<div style="background:u\\72l(https://t.invalid/19)">x</div>`, `<style>div{background:\\75rl(https://t.invalid/20)}</style><div>a</div>`,
+  `<svg><filter id=f><feImage href=https://t.invalid/21 /></filter><rect filter="url(#f)" width=9 height=9 /></svg>`,
+  `<video><source src=https://t.invalid/22></video>`, `<video><track src=https://t.invalid/23 default></video>`,
+  `<img src=x onerror="fetch('https://t.invalid/24')">`, `<script>fetch('https://t.invalid/25')</script>`, `<img src="//t.invalid/26">`,
+  `<base href="https://t.invalid/27/"><img src="a.png">`, `<form action=https://t.invalid/28><button>go</button></form>`,
+  `<svg><a><animate attributeName=href values=https://t.invalid/29 /><text y=10>x</text></a></svg>`,
+  `<math><mtext><table><mglyph><style><img src=https://t.invalid/30 onerror=alert(1)>`,
+  `<noscript><p title="</noscript><img src=https://t.invalid/31 onerror=alert(1)>"></noscript>`,
+  `<style>*{cursor:url(https://t.invalid/32),auto}</style>x`, `<div style="list-style-image:url(https://t.invalid/33)"><li>x</li></div>`,
+  `<div style="border-image: url(https://t.invalid/34) 30; border:10px solid">x</div>`, `<div style="mask-image:url(https://t.invalid/35)">x</div>`,
+  `<img src="data:image/svg+xml,<svg xmlns='http://www.w3.org/2000/svg'><image href='https://t.invalid/36'/></svg>">`,
+  `<svg><style>rect{fill:url(https://t.invalid/37)}</style><rect width=9 height=9 /></svg>`,
+  `<div style="background:url('https://t.invalid/38')">x</div><div style='background:url("https://t.invalid/39")'>x</div>`,
+  `<style>p{background:url(https://t.invalid/40</style><p>x</p>`, `<style>/**/@im/**/port url(https://t.invalid/41);</style>`,
+  `<style>@\\69mport url(https://t.invalid/42);</style>`, `<img src="https://t.invalid/43"/ onerror=alert(1)>`,
+  `<a href="javascript:fetch('https://t.invalid/44')" id=l>click</a>`, `<details open ontoggle="fetch('https://t.invalid/45')">x</details>`,
+  `<svg><use href="https://t.invalid/46#x"/></svg>`, `<xmp><img src=https://t.invalid/47></xmp>`,
+  `<template><img src=https://t.invalid/48></template>`, `<img src="https&#58;//t.invalid/49">`, `<img src="ht\ttps://t.invalid/50">`,
+];
+
+describe('sanitizeEmailHtml: vector corpus', () => {
+  it.each(TRACKING_VECTORS.map((v, i) => [i, v] as const))('vector %i leaves no live remote reference or script', (_i, vector) => {
+    const doc = buildMessageDocument(vector, { allowRemote: false, origin: ORIGIN });
+    const parsed = new DOMParser().parseFromString(doc.srcdoc, 'text/html');
+    for (const el of Array.from(parsed.body.querySelectorAll('*'))) {
+      for (const attr of Array.from(el.attributes)) {
+        if (attr.name.startsWith('data-mr-')) continue;
+        expect(attr.value, `${el.localName}[${attr.name}]`).not.toMatch(/t\.invalid/);
+        expect(attr.name.startsWith('on'), `${el.localName}[${attr.name}]`).toBe(false);
+      }
+      if (el.localName === 'style') expect(el.textContent).not.toMatch(/t\.invalid/);
+      expect(['script', 'iframe', 'object', 'embed', 'form', 'input', 'base', 'meta', 'link', 'animate', 'use']).not.toContain(el.localName);
+    }
+  });
+});
