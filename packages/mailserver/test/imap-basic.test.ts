@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImapFlow } from 'imapflow';
+import { toCrlf } from '../src/store/index.js';
 import { compose, connectClient, PASS, startTestServer, USER, type TestServer } from './imap-helpers.js';
 
 let srv: TestServer;
@@ -19,6 +20,8 @@ beforeAll(async () => {
     html: '<p>Hello Alice,</p><p>the quarterly <b>report</b> is attached.</p>',
     attachments: [{ filename: 'report.pdf', content: Buffer.alloc(3000, 7), contentType: 'application/pdf' }],
   });
+  // the store normalises line ends to CRLF (nodemailer leaves bare LF in 7bit text parts)
+  multipart = toCrlf(multipart);
   await srv.store.deliver(USER, multipart, { internalDate: new Date('2026-03-01T10:00:05Z') });
   for (let i = 1; i <= 3; i++) {
     await srv.store.deliver(USER, await compose({ from: 'bob@example.org', to: USER, subject: `Plain ${i}`, text: `plain body number ${i} with keyword ${i === 2 ? 'pineapple' : 'apple'}` }));
@@ -51,6 +54,14 @@ describe('IMAP with imapflow', () => {
     expect(byPath.get('INBOX')!.specialUse).toBe('\\Inbox');
     expect(byPath.get('Sent')!.flags.has('\\HasNoChildren')).toBe(true);
     expect(byPath.get('Sent')!.subscribed).toBe(true);
+  });
+
+  it('lists with inline STATUS (LIST-STATUS) as the webmail does', async () => {
+    const boxes = await client.list({ statusQuery: { messages: true, unseen: true } });
+    const inbox = boxes.find((b) => b.path === 'INBOX')!;
+    expect(inbox.status).toMatchObject({ messages: 4, unseen: 4 });
+    expect(boxes.find((b) => b.path === 'Sent')!.status).toMatchObject({ messages: 0, unseen: 0 });
+    expect(boxes.find((b) => b.path === 'Sent')!.specialUse).toBe('\\Sent');
   });
 
   it('selects INBOX with counts and uid data', async () => {
@@ -180,6 +191,16 @@ describe('IMAP with imapflow', () => {
     await expect(client.mailboxDelete('INBOX')).rejects.toBeTruthy();
     boxes = await client.list();
     expect(boxes.find((b) => b.path.startsWith('Work'))).toBeUndefined();
+  });
+
+  it('supports CONDSTORE: HIGHESTMODSEQ, MODSEQ and CHANGEDSINCE', async () => {
+    const box = await client.mailboxOpen('INBOX');
+    expect(box.highestModseq).toBeTruthy();
+    const before = BigInt(box.highestModseq!);
+    await client.messageFlagsAdd('4', ['$Changed'], { uid: true });
+    const changed = await client.fetchAll('1:*', { uid: true, flags: true }, { uid: true, changedSince: before });
+    expect(changed.map((m) => m.uid)).toEqual([4]);
+    expect(changed[0]!.modseq! > before).toBe(true);
   });
 
   it('reports status of mailboxes', async () => {

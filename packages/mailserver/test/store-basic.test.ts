@@ -106,6 +106,16 @@ describe('mail store', () => {
     expect(fs.existsSync(file)).toBe(true);
   });
 
+  it('normalises bare LF to CRLF and rejects empty messages', async () => {
+    const store = openStore({ path: ':memory:' });
+    const u = store.createUser('bob@example.test', 'pw');
+    await store.deliver('bob@example.test', Buffer.from('Subject: lf\nFrom: a@b.example\n\nline1\nline2\r\n'));
+    const inbox = (await store.getMailbox(u.id, 'INBOX'))!;
+    expect((await store.getRaw(inbox.id, 1))!.toString()).toBe('Subject: lf\r\nFrom: a@b.example\r\n\r\nline1\r\nline2\r\n');
+    await expect(store.deliver('bob@example.test', Buffer.alloc(0))).rejects.toBeInstanceOf(StoreError);
+    store.close();
+  });
+
   it('applies conditional flag stores (UNCHANGEDSINCE)', async () => {
     const store = openStore({ path: ':memory:' });
     const u = store.createUser('bob@example.test', 'pw');

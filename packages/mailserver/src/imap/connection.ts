@@ -238,11 +238,16 @@ export class ImapConnection implements Session {
       this.chunksSize = 0;
       if (/^\s*$/.test(cmd.toString('latin1', 0, Math.min(cmd.length, 8))) && cmd.length <= 2) continue; // empty line
       this.busy = true;
-      void this.run(cmd).finally(() => {
-        this.busy = false;
-        if (this.state === 'logout') return this.end();
-        this.pump();
-      });
+      void this.run(cmd)
+        .catch((err) => {
+          this.logger.error({ err }, 'command dispatch failed');
+          this.writeLine('* BAD Internal error');
+        })
+        .finally(() => {
+          this.busy = false;
+          if (this.state === 'logout') return this.end();
+          this.pump();
+        });
       return;
     }
   }

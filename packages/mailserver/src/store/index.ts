@@ -86,6 +86,30 @@ function verifyPassword(password: string, stored: string): Promise<boolean> {
   });
 }
 
+/** IMAP serves messages with CRLF line ends; bare LF (and bare CR) are normalised on the way in. */
+export function toCrlf(raw: Buffer): Buffer {
+  let bare = false;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i];
+    if ((c === 0x0a && raw[i - 1] !== 0x0d) || (c === 0x0d && raw[i + 1] !== 0x0a)) { bare = true; break; }
+  }
+  if (!bare) return raw;
+  const out = Buffer.allocUnsafe(raw.length * 2);
+  let n = 0;
+  for (let i = 0; i < raw.length; i++) {
+    const c = raw[i]!;
+    if (c === 0x0d) {
+      out[n++] = 0x0d;
+      out[n++] = 0x0a;
+      if (raw[i + 1] === 0x0a) i++;
+    } else if (c === 0x0a) {
+      out[n++] = 0x0d;
+      out[n++] = 0x0a;
+    } else out[n++] = c;
+  }
+  return Buffer.from(out.subarray(0, n));
+}
+
 interface MailboxRow { id: number; user_id: number; name: string; uidvalidity: number; uidnext: number; highestmodseq: number; special_use: string | null; subscribed: number }
 interface MessageRow { id: number; uid: number; modseq: number; flags: string; internaldate: number; size: number; envelope?: string; bodystructure?: string; body?: string }
 
@@ -197,8 +221,10 @@ export function openStore(opts: { path: string; logger?: Logger }): MailStore {
     return st.mailboxByName.get(userId, name)!;
   }
 
-  function insertMessage(mailboxId: number, raw: Buffer, flags: string[], internalDate: Date | undefined, origin?: string): number {
+  function insertMessage(mailboxId: number, input: Buffer, flags: string[], internalDate: Date | undefined, origin?: string): number {
+    const raw = toCrlf(input);
     if (raw.length > MAX_MESSAGE_SIZE_BYTES) throw new StoreError('TOOBIG', 'Message too large');
+    if (raw.length === 0) throw new StoreError('CANNOT', 'Empty message');
     const idx = indexMessage(raw, internalDate?.getTime() ?? Date.now());
     const { uidnext: uid, highestmodseq } = st.bumpMailbox.get(mailboxId)!;
     const info = st.insertMessage.run({ ...idx.row, mailbox_id: mailboxId, uid, modseq: highestmodseq, flags: flags.join(' ') });

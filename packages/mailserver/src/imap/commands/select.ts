@@ -19,10 +19,21 @@ async function runSelect({ session, args, command }: CommandContext) {
   session.deselect();
   const box = await mailboxOrFail(session, name);
   const readOnly = command === 'EXAMINE';
-  const uids = await session.store.listUids(box.id);
-  const recent = readOnly ? [] : await session.store.claimRecent(box.id);
-  const status = await session.store.mailboxStatus(box.id);
-  const view = new SelectedMailbox({ ...box, uidnext: status.uidnext, highestmodseq: status.highestmodseq }, readOnly, uids, recent, session.store, session.id);
+  // subscribe before listing, so that no change between the two can be missed
+  const view = new SelectedMailbox(box, readOnly, [], [], session.store, session.id);
+  let uids: number[];
+  let recent: number[];
+  let status;
+  try {
+    uids = await session.store.listUids(box.id);
+    recent = readOnly ? [] : await session.store.claimRecent(box.id);
+    status = await session.store.mailboxStatus(box.id);
+  } catch (err) {
+    view.close();
+    throw err;
+  }
+  view.uids = uids;
+  for (const u of recent) view.recent.add(u);
   session.writeLine(`* FLAGS (${SYSTEM_FLAGS})`);
   session.writeLine(`* OK [PERMANENTFLAGS (${readOnly ? '' : SYSTEM_FLAGS + ' \\*'})] Flags permitted`);
   session.writeLine(`* ${uids.length} EXISTS`);

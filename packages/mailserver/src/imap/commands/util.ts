@@ -20,7 +20,8 @@ export function resolveSet(view: SelectedMailbox, text: string, byUid: boolean):
   const set = parseSequenceSet(text);
   const uids = view.uids;
   if (!uids.length) {
-    if (!byUid && set.some(([a, b]) => a !== '*' || b !== '*')) throw bad('Invalid message sequence number');
+    // "1:*" on an empty mailbox matches nothing; a concrete number does not exist
+    if (!byUid && set.some(([a, b]) => a !== '*' && b !== '*')) throw bad('Invalid message sequence number');
     return [];
   }
   if (byUid) {
