@@ -6,7 +6,7 @@ import { ROOT, bin, ensureDependencies, log, run } from './lib.mjs';
 
 export async function build() {
   log('Building the web app (vite)…');
-  let code = await run(bin('vite'), ['build', '--logLevel', 'warn']);
+  let code = await run(bin('vite'), ['build', '--logLevel', 'error']);
   if (code !== 0) return code;
 
   log('Building the server (esbuild)…');
