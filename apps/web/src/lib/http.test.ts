@@ -49,4 +49,27 @@ describe('apiRequest', () => {
     expect(calls[0]?.[1].body).toBe('{"a":1}');
     expect((calls[1]?.[1].headers as Record<string, string>)['x-csrf-token']).toBeUndefined();
   });
+
+  it('retries a write once when the server hands out a new CSRF token', async () => {
+    let calls = 0;
+    const fn = vi.fn(async () => {
+      calls++;
+      if (calls === 1) {
+        document.cookie = 'mr_csrf=fresh';
+        return new Response(JSON.stringify({ error: { code: 'csrf', message: 'Missing or wrong CSRF token.' } }), { status: 403 });
+      }
+      return new Response('{"ok":true}', { status: 200 });
+    });
+    vi.stubGlobal('fetch', fn);
+    expect(await apiRequest('/api/session', { method: 'POST', body: {} })).toEqual({ ok: true });
+    const second = (fn.mock.calls as unknown as [string, RequestInit][])[1]?.[1];
+    expect((second?.headers as Record<string, string>)['x-csrf-token']).toBe('fresh');
+  });
+
+  it('does not retry when the token did not change', async () => {
+    document.cookie = 'mr_csrf=same';
+    const fn = stubFetch(new Response(JSON.stringify({ error: { code: 'csrf', message: 'Missing or wrong CSRF token.' } }), { status: 403 }));
+    expect(await apiRequest('/api/x', { method: 'POST' }).catch((e: unknown) => e)).toMatchObject({ status: 403, code: 'csrf' });
+    expect(fn).toHaveBeenCalledTimes(1);
+  });
 });

@@ -67,13 +67,24 @@ function fallbackMessage(status: number): string {
  * rejects with ApiError for network failures and every non-2xx answer.
  */
 export async function apiRequest<T>(path: string, options: RequestOptions = {}): Promise<T> {
+  const sentToken = options.method && options.method !== 'GET' ? readCookie(CSRF_COOKIE) : null;
+  try {
+    return await send<T>(path, options, sentToken);
+  } catch (err) {
+    // The server hands out a fresh CSRF cookie when there was none (or it changed): retry once with it.
+    const fresh = readCookie(CSRF_COOKIE);
+    if (err instanceof ApiError && err.code === 'csrf' && options.method && options.method !== 'GET' && fresh && fresh !== sentToken) {
+      return send<T>(path, options, fresh);
+    }
+    throw err;
+  }
+}
+
+async function send<T>(path: string, options: RequestOptions, csrfToken: string | null): Promise<T> {
   const method = options.method ?? 'GET';
   const headers: Record<string, string> = { accept: 'application/json' };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
-  if (method !== 'GET') {
-    const token = readCookie(CSRF_COOKIE);
-    if (token) headers[CSRF_HEADER] = token;
-  }
+  if (method !== 'GET' && csrfToken) headers[CSRF_HEADER] = csrfToken;
 
   let response: Response;
   try {

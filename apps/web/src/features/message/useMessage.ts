@@ -5,7 +5,10 @@ import { api } from '../../lib/http.js';
 import { mailboxKeys } from '../mailbox/mailbox.queries.js';
 import { applyFlagChange, messageDetailQuery, messageKeys, messageUrl } from './message.queries.js';
 
-/** Loads one message. The server marks it \Seen, so the list and unread counts are updated too. */
+/**
+ * Loads one message. Opening a message marks it \Seen: the server does so on GET; when the message
+ * comes from the cache (and was marked unread meanwhile) we PATCH it. List and counts follow.
+ */
 export function useMessage(mailbox: string | null, uid: number | null) {
   const queryClient = useQueryClient();
   const query = useQuery({
@@ -15,8 +18,14 @@ export function useMessage(mailbox: string | null, uid: number | null) {
   const loadedUid = query.data?.uid;
   useEffect(() => {
     if (mailbox === null || loadedUid === undefined) return;
+    const cached = queryClient.getQueryData<MessageDetail>(messageKeys.detail(mailbox, loadedUid));
     applyFlagChange(queryClient, mailbox, loadedUid, { seen: true });
-    void queryClient.invalidateQueries({ queryKey: mailboxKeys.list() });
+    const done = () => void queryClient.invalidateQueries({ queryKey: mailboxKeys.list() });
+    if (cached && !cached.seen) {
+      api.patch<void>(messageUrl(mailbox, loadedUid), { seen: true }).then(done, done);
+    } else {
+      done();
+    }
   }, [queryClient, mailbox, loadedUid]);
   return query;
 }
