@@ -203,6 +203,16 @@ describe('IMAP with imapflow', () => {
     expect(changed[0]!.modseq! > before).toBe(true);
   });
 
+  it('stores non-ASCII mailbox names in modified UTF-7', async () => {
+    await srv.store.deliver(USER, await compose({ from: 'x@example.org', to: USER, subject: 'umlaut box', text: 'x' }), { mailbox: 'Entwürfe & Notizen' });
+    const boxes = await client.list();
+    expect(boxes.map((b) => b.path)).toContain('Entwürfe & Notizen');
+    const st = await client.status('Entwürfe & Notizen', { messages: true });
+    expect(st).toMatchObject({ messages: 1 });
+    await client.mailboxCreate('Привет');
+    expect((await client.list()).map((b) => b.path)).toContain('Привет');
+  });
+
   it('reports status of mailboxes', async () => {
     const st = await client.status('INBOX', { messages: true, unseen: true, uidNext: true, uidValidity: true, recent: true });
     expect(st).toMatchObject({ messages: 3, uidNext: 5 });

@@ -83,6 +83,24 @@ describe('IMAP protocol details (raw socket)', () => {
     expect(await c.command('a13', 'NOOP')).toMatch(/^a13 OK/m);
   });
 
+  it('survives a stream of garbage in every state', async () => {
+    const junk = [
+      'a FETCH 1 (BODY[', 'a SEARCH OR', 'a UID', 'a UID FROB 1', 'a LIST', 'a STORE 1 FLAGS', 'a APPEND INBOX {abc}', 'a SELECT "a\\"',
+      'a FETCH 1 (BODY.PEEK[1.2.3.4.5.6.7.8.9.10.11.12.13.14.15.16.17.18.19.20.21.22.23.24.25.26.27.28.29.30.31.32.33])', 'a SEARCH ' + '('.repeat(200),
+      'a STATUS INBOX (FOO)', 'a FETCH 1:* BODY.PEEK[HEADER.FIELDS ()]', 'a COPY 1', 'a ENABLE', 'a ID (', '\x00\x01\x02', 'a CREATE ""', 'a RENAME INBOX INBOX',
+      'a SEARCH SINCE 32-Foo-2020', 'a SEARCH LARGER x', 'a FETCH 1 BODY[]<5.0>', 'a STORE 1 +FLAGS (\\Bogus)', 'a UID EXPUNGE', 'a MOVE 1 Nowhere',
+    ];
+    for (const state of ['not-authenticated', 'authenticated', 'selected']) {
+      if (state === 'authenticated') await login();
+      if (state === 'selected') await c.command('s', 'SELECT INBOX');
+      for (const line of junk) {
+        c.write(line + '\r\n');
+        await c.readUntil(/^(a|\*) (BAD|NO|OK)[^\r]*\r\n/m);
+      }
+      expect(await c.command('z', 'NOOP')).toMatch(/^z OK/m);
+    }
+  });
+
   it('rejects bad credentials with NO [AUTHENTICATIONFAILED]', async () => {
     expect(await c.command('a1', `LOGIN ${USER} wrong`)).toMatch(/^a1 NO \[AUTHENTICATIONFAILED\]/m);
     expect(await c.command('a2', `LOGIN nobody@example.test wrong`)).toMatch(/^a2 NO \[AUTHENTICATIONFAILED\]/m);

@@ -299,6 +299,11 @@ export class ImapConnection implements Session {
     }
     this.setIdle(null);
     if (this.state !== 'logout') this.flushPending(cmd.expungeAfter ? cmd.expungeAfter(parsed.uid) : true);
+    if (this.selected?.deleted) {
+      // another session deleted the mailbox we have selected (RFC 3501 leaves this to the server)
+      this.writeLine('* BYE Selected mailbox was deleted');
+      this.logout();
+    }
     const status = result.status ?? 'OK';
     const text = result.text ?? `${name} completed`;
     this.writeLine(`${tag} ${status}${result.code ? ` [${result.code}]` : ''} ${sanitize(text)}`);

@@ -54,6 +54,28 @@ function normalizeFlags(flags: string[] | undefined): string[] {
   return out;
 }
 
+/** Encodes a human mailbox name to IMAP modified UTF-7 (RFC 3501 5.1.3). */
+export function encodeMailboxName(name: string): string {
+  let out = '';
+  let pending = '';
+  const flush = () => {
+    if (!pending) return;
+    const utf16 = Buffer.alloc(pending.length * 2);
+    for (let i = 0; i < pending.length; i++) utf16.writeUInt16BE(pending.charCodeAt(i), i * 2);
+    out += '&' + utf16.toString('base64').replace(/=+$/, '').replace(/\//g, ',') + '-';
+    pending = '';
+  };
+  for (const ch of name) {
+    const c = ch.codePointAt(0)!;
+    if (c >= 0x20 && c <= 0x7e) {
+      flush();
+      out += ch === '&' ? '&-' : ch;
+    } else pending += ch;
+  }
+  flush();
+  return out;
+}
+
 export function normalizeMailboxName(name: string): string {
   if (name.toUpperCase() === 'INBOX') return 'INBOX';
   if (name.toUpperCase().startsWith('INBOX' + HIERARCHY_DELIMITER)) return 'INBOX' + name.slice(5);
@@ -242,7 +264,8 @@ export function openStore(opts: { path: string; logger?: Logger }): MailStore {
   }
 
   function deliverTarget(userId: number, mailbox: string | undefined): MailboxRow {
-    const name = normalizeMailboxName(mailbox ?? 'INBOX');
+    // programmatic callers pass human names; IMAP stores names in modified UTF-7
+    const name = normalizeMailboxName(/[^\x20-\x7e]|&/.test(mailbox ?? '') ? encodeMailboxName(mailbox!) : mailbox ?? 'INBOX');
     let box = st.mailboxByName.get(userId, name);
     if (!box) {
       if (!validMailboxName(name)) throw new StoreError('CANNOT', 'Invalid mailbox name');
@@ -309,9 +332,9 @@ export function openStore(opts: { path: string; logger?: Logger }): MailStore {
       return tx(() => {
         const boxes = new Map<string, MailboxRow>();
         for (const item of items) {
-          const name = normalizeMailboxName(item.mailbox ?? 'INBOX');
-          let box = boxes.get(name);
-          if (!box) { box = deliverTarget(u.id, name); boxes.set(name, box); }
+          const key = item.mailbox ?? 'INBOX';
+          let box = boxes.get(key);
+          if (!box) { box = deliverTarget(u.id, key); boxes.set(key, box); }
           insertMessage(box.id, item.raw, normalizeFlags(item.flags), item.internalDate);
         }
         return items.length;

@@ -6,10 +6,9 @@ import type { ImapCommand, Session } from './types.js';
 export async function verifyLogin(session: Session, username: string, password: string): Promise<void> {
   const user = await session.store.authenticate(username, password);
   if (!user) {
-    const s = session as Session & { failedLogins?: number };
-    s.failedLogins = (s.failedLogins ?? 0) + 1;
+    session.failedLogins++;
     session.logger.info({ user: username }, 'authentication failed');
-    if (s.failedLogins >= MAX_FAILED_LOGINS) {
+    if (session.failedLogins >= MAX_FAILED_LOGINS) {
       session.writeLine('* BYE Too many failed authentication attempts');
       session.logout();
     }

@@ -21,6 +21,8 @@ export interface Session {
   readonly user: UserRecord | null;
   readonly selected: SelectedMailbox | null;
   readonly enabled: Set<string>;
+  /** failed LOGIN/AUTHENTICATE attempts on this connection */
+  failedLogins: number;
   capabilities(): string[];
   hasCapability(name: string): boolean;
   /** Writes "* " + the serialised values + CRLF. */
