@@ -1,0 +1,95 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+function startCli(args: string[], env: Record<string, string> = {}) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'apps/server/src/cli.ts', ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (err += c.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const waitFor = (re: RegExp) =>
+    new Promise<RegExpExecArray>((resolve, reject) => {
+      const check = () => {
+        const m = re.exec(out);
+        if (m) return resolve(m);
+        if (child.exitCode !== null) return reject(new Error(`exited ${child.exitCode}: ${out}${err}`));
+        setTimeout(check, 50);
+      };
+      check();
+    });
+  return { child, exited, waitFor, output: () => out + err };
+}
+
+describe('mailroom demo', () => {
+  it('starts the whole stack on loopback, answers health, and stops cleanly on Ctrl-C', async () => {
+    const cli = startCli(['demo'], { PORT: '0', IMAP_PORT: '0', SMTP_PORT: '0', SUBMISSION_PORT: '0' });
+    const url = (await cli.waitFor(/running: (http:\/\/127\.0\.0\.1:\d+)/))[1]!;
+    const dataDir = (await cli.waitFor(/Data: (\S+) \(temporary/))[1]!;
+    expect(cli.output()).toContain('alice@demo.test');
+    expect(existsSync(dataDir)).toBe(true);
+    const health = await fetch(`${url}/api/health`);
+    expect(health.status).toBe(200);
+    cli.child.kill('SIGINT');
+    expect(await cli.exited).toBe(0);
+    expect(existsSync(dataDir)).toBe(false);
+  });
+
+  it('keeps the data when --data is given, and seeds only once', async () => {
+    const { mkdtempSync, rmSync } = await import('node:fs');
+    const os = await import('node:os');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mailroom-cli-'));
+    try {
+      for (let i = 0; i < 2; i++) {
+        const cli = startCli(['demo', '--data', dir], { PORT: '0', IMAP_PORT: '0', SMTP_PORT: '0', SUBMISSION_PORT: '0' });
+        await cli.waitFor(/running: http/);
+        cli.child.kill('SIGTERM');
+        expect(await cli.exited).toBe(0);
+        expect(existsSync(path.join(dir, 'mail.sqlite'))).toBe(true);
+      }
+      const { openStore, DEMO_PER_USER } = await import('@mailroom/mailserver');
+      const store = openStore({ path: path.join(dir, 'mail.sqlite') });
+      try {
+        const alice = store.findUser('alice@demo.test')!;
+        const inbox = (await store.getMailbox(alice.id, 'INBOX'))!;
+        expect((await store.mailboxStatus(inbox.id)).messages).toBe(DEMO_PER_USER);
+      } finally {
+        store.close();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('says clearly when a port is taken', async () => {
+    const net = await import('node:net');
+    const blocker = net.createServer();
+    await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      const cli = startCli(['demo'], { PORT: '0', IMAP_PORT: String(port), SMTP_PORT: '0', SUBMISSION_PORT: '0' });
+      expect(await cli.exited).toBe(1);
+      expect(cli.output()).toMatch(new RegExp(`${port}.*(in use|already)`, 'i'));
+    } finally {
+      blocker.close();
+    }
+  });
+
+  it('rejects an unknown command and a bad setting with a message', async () => {
+    const unknown = startCli(['frobnicate']);
+    expect(await unknown.exited).toBe(2);
+    expect(unknown.output()).toContain('Unknown command');
+    const bad = startCli(['demo'], { PORT: 'eighty' });
+    expect(await bad.exited).toBe(1);
+    expect(bad.output()).toMatch(/PORT/);
+  });
+});
