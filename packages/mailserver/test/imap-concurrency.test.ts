@@ -90,6 +90,11 @@ describe('IMAP sessions see each other\'s changes', () => {
       const after = await b.command('b5', 'FETCH 1:* (UID)');
       expect(after).toMatch(/^\* 1 FETCH \(UID 3\)/m);
       expect(after).toMatch(/^\* 2 FETCH \(UID 4\)/m);
+      // UID commands may carry the EXPUNGE (RFC 3501 7.4.1)
+      await a.command('a5', 'UID STORE 3 +FLAGS.SILENT (\\Deleted)');
+      await a.command('a6', 'UID EXPUNGE 3');
+      const byUid = await b.command('b6', 'UID FETCH 1:* (FLAGS)');
+      expect(byUid).toMatch(/^\* 1 EXPUNGE\r\n/m);
     } finally {
       a.close();
       b.close();

@@ -24,5 +24,5 @@ async function run({ session, uid, args, command }: CommandContext) {
   return { text: 'MOVE completed' };
 }
 
-export const copy: ImapCommand = { name: 'COPY', states: ['selected'], uid: true, expungeAfter: () => false, handle: run };
-export const move: ImapCommand = { name: 'MOVE', states: ['selected'], uid: true, expungeAfter: () => false, handle: run };
+export const copy: ImapCommand = { name: 'COPY', states: ['selected'], uid: true, expungeAfter: (uid) => uid, handle: run };
+export const move: ImapCommand = { name: 'MOVE', states: ['selected'], uid: true, expungeAfter: (uid) => uid, handle: run };

@@ -172,7 +172,7 @@ export const fetch: ImapCommand = {
   name: 'FETCH',
   states: ['selected'],
   uid: true,
-  expungeAfter: () => false,
+  expungeAfter: (uid) => uid, // RFC 3501 7.4.1: EXPUNGE may be sent during UID commands
   async handle({ session, uid, args }) {
     await runFetch(session, uid, args);
   },

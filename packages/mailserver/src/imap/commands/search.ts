@@ -67,7 +67,7 @@ export const search: ImapCommand = {
   name: 'SEARCH',
   states: ['selected'],
   uid: true,
-  expungeAfter: () => false,
+  expungeAfter: (uid) => uid, // RFC 3501 7.4.1: EXPUNGE may be sent during UID commands
   async handle({ session, tag, uid, args }) {
     await runSearch(session, tag, uid, args);
   },

@@ -13,7 +13,7 @@ export const sort: ImapCommand = {
   name: 'SORT',
   states: ['selected'],
   uid: true,
-  expungeAfter: () => false,
+  expungeAfter: (uid) => uid, // RFC 3501 7.4.1: EXPUNGE may be sent during UID commands
   async handle({ session, uid, args }) {
     const view = requireSelected(session);
     const criteria = argList(args, 0, 'sort criteria');

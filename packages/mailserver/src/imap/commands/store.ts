@@ -12,7 +12,7 @@ export const store: ImapCommand = {
   name: 'STORE',
   states: ['selected'],
   uid: true,
-  expungeAfter: () => false,
+  expungeAfter: (uid) => uid, // RFC 3501 7.4.1: EXPUNGE may be sent during UID commands
   async handle({ session, uid, args }) {
     const view = requireSelected(session);
     if (args.length < 3) throw bad('STORE expects a sequence set, an item and flags');
