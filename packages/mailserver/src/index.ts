@@ -28,6 +28,8 @@ export interface MailServerConfig {
   /** Certificate for SMTP STARTTLS; without it STARTTLS is not offered on SMTP. */
   tls?: ListenerTls;
   logger?: Logger;
+  /** IMAP options; `hideCapabilities` leaves capabilities out (and refuses their commands), for tests against a minimal server. */
+  imap?: { hideCapabilities?: string[] };
 }
 
 export interface RunningMailServer {
@@ -79,7 +81,7 @@ export async function startMailServer(config: MailServerConfig): Promise<Running
   let ports: RunningMailServer['ports'];
   try {
     const imap = await bindOrExplain('IMAP', host, wanted.imap, () =>
-      startImapServer({ store, host, port: wanted.imap, logger }),
+      startImapServer({ store, host, port: wanted.imap, logger, hideCapabilities: config.imap?.hideCapabilities }),
     );
     listeners.push(imap);
     const smtp = await startInboundSmtp({
