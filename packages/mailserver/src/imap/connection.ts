@@ -4,6 +4,7 @@
  * Command semantics live in ./commands.
  */
 import type { Socket } from 'node:net';
+import tls from 'node:tls';
 import type { Logger } from 'pino';
 import { StoreError, type MailStore, type UserRecord } from '../store/index.js';
 import { ImapError } from './errors.js';
@@ -27,6 +28,10 @@ export interface ConnectionOptions {
   commands: Map<string, ImapCommand>;
   hideCapabilities?: string[];
   onClose?: () => void;
+  /** TLS context for STARTTLS (plain listener) */
+  tlsContext?: tls.SecureContext;
+  /** the socket is already TLS (implicit TLS listener) */
+  secure?: boolean;
 }
 
 export class ImapConnection implements Session {
@@ -51,7 +56,10 @@ export class ImapConnection implements Session {
   private idleListener: (() => void) | null = null;
   private hidden: Set<string>;
 
+  secure: boolean;
+
   constructor(private socket: Socket, private opts: ConnectionOptions) {
+    this.secure = !!opts.secure;
     this.id = `imap-${process.pid}-${nextId++}`;
     this.store = opts.store;
     this.logger = opts.logger.child({ cid: this.id });
@@ -59,9 +67,14 @@ export class ImapConnection implements Session {
   }
 
   start(): void {
-    const s = this.socket;
+    this.attach(this.socket);
+    this.logger.info({ remote: this.socket.remoteAddress, secure: this.secure }, 'connection opened');
+    this.writeLine(`* OK [CAPABILITY ${this.capabilities().join(' ')}] Mailroom IMAP ready`);
+  }
+
+  private attach(s: Socket): void {
     s.setNoDelay(true);
-    s.setTimeout(PREAUTH_TIMEOUT_MS);
+    s.setTimeout(this.state === 'not-authenticated' ? PREAUTH_TIMEOUT_MS : IDLE_TIMEOUT_MS);
     s.on('data', (d: Buffer) => {
       this.buffer = this.buffer.length ? Buffer.concat([this.buffer, d]) : d;
       this.pump();
@@ -73,15 +86,41 @@ export class ImapConnection implements Session {
     });
     s.on('error', (err) => this.logger.debug({ err }, 'socket error'));
     s.on('close', () => this.cleanup());
-    this.logger.info({ remote: s.remoteAddress }, 'connection opened');
-    this.writeLine(`* OK [CAPABILITY ${this.capabilities().join(' ')}] Mailroom IMAP ready`);
+  }
+
+  /** True when STARTTLS can be offered on this connection. */
+  canStartTls(): boolean {
+    return !!this.opts.tlsContext && !this.secure;
+  }
+
+  /** Upgrades the plain socket to TLS (called after the tagged OK of STARTTLS was written). */
+  startTls(): void {
+    const ctx = this.opts.tlsContext;
+    if (!ctx || this.secure) return;
+    const plain = this.socket;
+    plain.removeAllListeners('data');
+    plain.removeAllListeners('timeout');
+    plain.removeAllListeners('close');
+    plain.setTimeout(0);
+    // RFC 3501 6.2.1: anything the client pipelined after STARTTLS is discarded
+    this.buffer = Buffer.alloc(0);
+    this.chunks = [];
+    this.chunksSize = 0;
+    const secure = new tls.TLSSocket(plain, { isServer: true, secureContext: ctx });
+    this.socket = secure;
+    this.secure = true;
+    this.attach(secure);
+    this.logger.info('TLS started');
   }
 
   // ---------- Session API ----------
 
   capabilities(): string[] {
     const caps = [...BASE_CAPABILITIES];
-    if (this.state === 'not-authenticated') caps.push('AUTH=PLAIN');
+    if (this.state === 'not-authenticated') {
+      if (this.canStartTls()) caps.push('STARTTLS');
+      caps.push('AUTH=PLAIN');
+    }
     return caps.filter((c) => !this.hidden.has(c.toUpperCase()));
   }
   hasCapability(name: string): boolean {
@@ -307,6 +346,7 @@ export class ImapConnection implements Session {
     const status = result.status ?? 'OK';
     const text = result.text ?? `${name} completed`;
     this.writeLine(`${tag} ${status}${result.code ? ` [${result.code}]` : ''} ${sanitize(text)}`);
+    if (status === 'OK' && result.after) result.after();
   }
 
   end(): void {

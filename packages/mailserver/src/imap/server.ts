@@ -1,5 +1,6 @@
 /** IMAP listener: accepts sockets and hands each to an ImapConnection. */
 import net from 'node:net';
+import tls from 'node:tls';
 import type { Logger } from 'pino';
 import pino from 'pino';
 import type { MailStore } from '../store/index.js';
@@ -12,6 +13,10 @@ export interface ImapServerOptions {
   port: number; // 0 = ephemeral
   logger?: Logger;
   hideCapabilities?: string[];
+  /** key/cert: enables STARTTLS on a plain listener, or implicit TLS with `secure: true` */
+  tls?: tls.SecureContextOptions;
+  /** implicit TLS (port 993 style); requires `tls` */
+  secure?: boolean;
 }
 
 export interface ImapServerHandle {
@@ -23,16 +28,23 @@ export function startImapServer(opts: ImapServerOptions): Promise<ImapServerHand
   const logger = (opts.logger ?? pino({ level: 'silent' })).child({ component: 'imap' });
   const commands = createRegistry(opts.hideCapabilities);
   const connections = new Set<ImapConnection>();
-  const server = net.createServer((socket) => {
+  if (opts.secure && !opts.tls) return Promise.reject(new Error('IMAP: secure=true needs tls key and cert'));
+  const tlsContext = opts.tls ? tls.createSecureContext(opts.tls) : undefined;
+  const onSocket = (socket: net.Socket) => {
     try {
-      const conn = new ImapConnection(socket, { store: opts.store, logger, commands, hideCapabilities: opts.hideCapabilities, onClose: () => connections.delete(conn) });
+      const conn = new ImapConnection(socket, {
+        store: opts.store, logger, commands, hideCapabilities: opts.hideCapabilities, onClose: () => connections.delete(conn),
+        tlsContext: opts.secure ? undefined : tlsContext, secure: !!opts.secure,
+      });
       connections.add(conn);
       conn.start();
     } catch (err) {
       logger.error({ err }, 'failed to set up connection');
       socket.destroy();
     }
-  });
+  };
+  const server = opts.secure ? tls.createServer({ ...opts.tls }, onSocket) : net.createServer(onSocket);
+  if (opts.secure) server.on('tlsClientError', (err) => logger.debug({ err }, 'TLS handshake failed'));
   server.on('error', (err) => logger.error({ err }, 'imap server error'));
   return new Promise((resolve, reject) => {
     server.once('error', reject);

@@ -24,6 +24,7 @@ import { namespace } from './namespace.js';
 import { noop } from './noop.js';
 import { unselect } from './unselect.js';
 import { sort } from './sort.js';
+import { starttls } from './starttls.js';
 import { status } from './status.js';
 import { store } from './store.js';
 import type { ImapCommand } from './types.js';
@@ -31,7 +32,7 @@ import type { ImapCommand } from './types.js';
 const ALL: ImapCommand[] = [
   capability, noop, logout, login, authenticate, id, enable, namespace, list, lsub, status, select, examine,
   create, del, rename, subscribe, unsubscribe, fetch, store, search, sort, expunge, copy, move, append,
-  idle, check, close, unselect,
+  idle, check, close, unselect, starttls,
 ];
 
 export function createRegistry(hide: string[] = []): Map<string, ImapCommand> {
@@ -46,5 +47,6 @@ export function createRegistry(hide: string[] = []): Map<string, ImapCommand> {
   if (hidden.has('NAMESPACE')) map.delete('NAMESPACE');
   if (hidden.has('ID')) map.delete('ID');
   if (hidden.has('ENABLE')) map.delete('ENABLE');
+  if (hidden.has('STARTTLS')) map.delete('STARTTLS');
   return map;
 }

@@ -10,6 +10,8 @@ export interface CommandResult {
   status?: 'OK' | 'NO' | 'BAD';
   code?: string;
   text?: string;
+  /** runs right after the tagged response was written (STARTTLS upgrades the socket here) */
+  after?: () => void;
 }
 
 /** What a command handler may use; implemented by ImapConnection. */
@@ -43,6 +45,9 @@ export interface Session {
   logout(): void;
   /** Flushes pending untagged responses of the selected mailbox (used by IDLE). */
   flushPending(allowExpunge: boolean): void;
+  readonly secure: boolean;
+  canStartTls(): boolean;
+  startTls(): void;
   /** Sets a listener called when the selected mailbox changes (IDLE wake-up). */
   setIdle(listener: (() => void) | null): void;
 }
