@@ -154,6 +154,11 @@ describe('IMAP with imapflow', () => {
     expect(await client.search({ sentBefore: new Date('2026-03-02T00:00:00Z') }, { uid: true })).toEqual([1]);
     expect(await client.search({ header: { 'message-id': 'report-1' } }, { uid: true })).toEqual([1]);
     expect(await client.search({ all: true })).toEqual([1, 2, 3, 4]);
+    // non-ASCII criteria travel as UTF-8 literals and match decoded encoded-words
+    expect(await client.search({ subject: 'GRÜSSE' }, { uid: true })).toEqual([]);
+    expect(await client.search({ subject: 'grüße aus köln' }, { uid: true })).toEqual([1]);
+    expect(await client.search({ text: 'Jürgen' }, { uid: true })).toEqual([1]);
+    expect(await client.search({ body: 'jürgen' }, { uid: true })).toEqual([1]);
   });
 
   it('appends to Sent and returns the new UID', async () => {

@@ -116,7 +116,7 @@ export class ImapConnection implements Session {
   // ---------- Session API ----------
 
   capabilities(): string[] {
-    const caps = [...BASE_CAPABILITIES];
+    const caps = [...BASE_CAPABILITIES, `APPENDLIMIT=${this.store.maxMessageSize}`];
     if (this.state === 'not-authenticated') {
       if (this.canStartTls()) caps.push('STARTTLS');
       caps.push('AUTH=PLAIN');

@@ -80,7 +80,7 @@ async function runList(ctx: CommandContext, lsub: boolean) {
     const attrs: string[] = [];
     const hasChildren = [...names].some((n) => n.startsWith(box.name + HIERARCHY_DELIMITER));
     attrs.push(hasChildren ? '\\HasChildren' : '\\HasNoChildren');
-    if (box.specialUse) attrs.push(box.specialUse);
+    if (box.specialUse && session.hasCapability('SPECIAL-USE')) attrs.push(box.specialUse);
     if (returnOpts.has('SUBSCRIBED') && box.subscribed) attrs.push('\\Subscribed');
     session.untagged(atom(verb), attrs.map(atom), HIERARCHY_DELIMITER, astring(box.name));
     if (statusItems) await writeStatus(session, box, statusItems);
