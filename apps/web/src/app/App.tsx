@@ -72,6 +72,14 @@ function MailApp({ email }: { email: string }) {
   }, []);
   useEffect(() => () => clearTimeout(statusTimer.current), []);
 
+  const inboxUnread = list.find((m) => m.path.toUpperCase() === 'INBOX')?.unseen ?? 0;
+  useEffect(() => {
+    document.title = inboxUnread > 0 ? `(${inboxUnread}) Mailroom` : 'Mailroom';
+    return () => {
+      document.title = 'Mailroom';
+    };
+  }, [inboxUnread]);
+
   const selectFolder = (path: string) => {
     setChosenFolder(path);
     setPage(1);

@@ -17,4 +17,10 @@ describe('LinkifiedText', () => {
     expect(screen.getAllByRole('link')).toHaveLength(3);
     expect(container.textContent).toContain('<img src=x onerror=alert(1)>');
   });
+
+  it('keeps line breaks and marks quoted lines', () => {
+    const { container } = render(<LinkifiedText text={'Sure.\n\n> On Monday\n> you wrote\nThanks'} />);
+    expect(container.textContent).toBe('Sure.\n\n> On Monday\n> you wrote\nThanks');
+    expect(container.querySelector('.quoted')?.textContent).toBe('> On Monday\n> you wrote\n');
+  });
 });

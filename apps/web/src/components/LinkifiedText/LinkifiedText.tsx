@@ -33,6 +33,28 @@ export function linkify(text: string): ReactNode[] {
   return out;
 }
 
+/** Splits text into runs of quoted ("> ") and normal lines, so replies can show quotes muted. */
+function quoteBlocks(text: string): { quoted: boolean; text: string }[] {
+  const blocks: { quoted: boolean; text: string }[] = [];
+  for (const line of text.replace(/\r\n?/g, '\n').split('\n')) {
+    const quoted = line.startsWith('>');
+    const last = blocks[blocks.length - 1];
+    if (last && last.quoted === quoted) last.text += `\n${line}`;
+    else blocks.push({ quoted, text: line });
+  }
+  return blocks;
+}
+
 export function LinkifiedText({ text, className }: { text: string; className?: string }) {
-  return <div className={className}>{linkify(text)}</div>;
+  const blocks = quoteBlocks(text);
+  return (
+    <div className={className}>
+      {blocks.map((b, i) => (
+        <span key={i} className={b.quoted ? 'quoted' : undefined}>
+          {linkify(b.text)}
+          {i < blocks.length - 1 ? '\n' : ''}
+        </span>
+      ))}
+    </div>
+  );
 }
