@@ -10,6 +10,8 @@ import type { Config } from './config.js';
 import type { AppContext } from './context.js';
 import { errorHandler, notFoundHandler } from './errors.js';
 import { ImapPool } from './imap/pool.js';
+import { MailWatchers } from './imap/watcher.js';
+import { SseClients, eventsRouter } from './routes/events/router.js';
 import { healthRouter } from './routes/health/router.js';
 import { mailboxesRouter } from './routes/mailboxes/router.js';
 import { messagesRouter } from './routes/messages/router.js';
@@ -21,16 +23,15 @@ import { MemorySessionStore } from './session/store.js';
 
 /** Builds the runtime context (IMAP pool, sessions, sealer) from the configuration. */
 export function createContext(config: Config, logger: Logger): AppContext {
+  const imapEndpoint = { host: config.imapHost, port: config.imapPort, secure: config.imapSecure, allowSelfSigned: config.allowSelfSignedTls };
   return {
     config,
     logger,
     sessions: new MemorySessionStore(config.sessionIdleMs),
     sealer: new CredentialSealer(config.sessionKey),
-    imap: new ImapPool(
-      { host: config.imapHost, port: config.imapPort, secure: config.imapSecure, allowSelfSigned: config.allowSelfSignedTls },
-      config.imapIdleCloseMs,
-      logger.child({ component: 'imap-pool' }),
-    ),
+    imap: new ImapPool(imapEndpoint, config.imapIdleCloseMs, logger.child({ component: 'imap-pool' })),
+    watchers: new MailWatchers(imapEndpoint, logger.child({ component: 'imap-watch' })),
+    sse: new SseClients(),
     smtp: { host: config.submissionHost, port: config.submissionPort, secure: config.submissionSecure, allowSelfSigned: config.allowSelfSignedTls },
     loginLimiter: new LoginLimiter(),
   };
@@ -38,6 +39,8 @@ export function createContext(config: Config, logger: Logger): AppContext {
 
 /** Releases what the context holds (IMAP connections, session store). */
 export async function closeContext(ctx: AppContext) {
+  ctx.sse.closeAll();
+  await ctx.watchers.closeAll();
   await ctx.imap.closeAll();
   await ctx.sessions.close();
 }
@@ -95,6 +98,7 @@ export function createApp(ctx: AppContext): Express {
   api.use('/session', sessionRouter(ctx));
   api.use('/mailboxes', mailboxesRouter(ctx));
   api.use('/messages', messagesRouter(ctx));
+  api.use('/events', eventsRouter(ctx));
   api.use(notFoundHandler);
   api.use(errorHandler(ctx.logger));
   app.use('/api', api);

@@ -2,6 +2,8 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { ImapPool } from './imap/pool.js';
+import type { MailWatchers } from './imap/watcher.js';
+import type { SseClients } from './routes/events/router.js';
 import type { CredentialSealer } from './session/crypto.js';
 import type { LoginLimiter } from './session/login-limiter.js';
 import type { SessionStore } from './session/store.js';
@@ -13,6 +15,8 @@ export interface AppContext {
   sessions: SessionStore;
   sealer: CredentialSealer;
   imap: ImapPool;
+  watchers: MailWatchers;
+  sse: SseClients;
   smtp: SmtpEndpoint;
   loginLimiter: LoginLimiter;
 }

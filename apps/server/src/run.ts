@@ -57,6 +57,7 @@ export async function startWebmail(config: Config): Promise<Running> {
     port,
     ctx,
     async close() {
+      ctx.sse.closeAll();
       await closeHttp(server);
       await closeContext(ctx);
     },

@@ -2,7 +2,7 @@
 // signed-in session owns one authenticated ImapFlow client, created on first use, shared by that
 // session's concurrent requests (imapflow queues commands; mailbox access goes through
 // getMailboxLock) and logged out after IMAP_IDLE_CLOSE_MS without use.
-import { ImapFlow } from 'imapflow';
+import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import type { Logger } from 'pino';
 import { HttpError, mailServerUnavailable } from '../errors.js';
 
@@ -37,19 +37,7 @@ export class ImapPool {
 
   /** Opens and authenticates a new connection. Rejects with 401 on bad credentials, 503 when unreachable. */
   async connect(account: MailAccount): Promise<ImapFlow> {
-    const client = new ImapFlow({
-      host: this.endpoint.host,
-      port: this.endpoint.port,
-      secure: this.endpoint.secure,
-      auth: { user: account.email, pass: account.password },
-      logger: false,
-      emitLogs: false,
-      connectionTimeout: CONNECT_TIMEOUT_MS,
-      greetingTimeout: CONNECT_TIMEOUT_MS,
-      tls: { rejectUnauthorized: !this.endpoint.allowSelfSigned },
-      // Plain IMAP on loopback (demo, tests) must not be upgraded; for remote servers STARTTLS is required when offered.
-      doSTARTTLS: this.endpoint.secure ? undefined : isLoopback(this.endpoint.host) ? false : undefined,
-    });
+    const client = new ImapFlow(clientOptions(this.endpoint, account));
     client.on('error', (err: Error) => this.logger.warn({ err: err.message }, 'imap connection error'));
     try {
       await client.connect();
@@ -148,6 +136,23 @@ export class ImapPool {
     if (entry.timer) clearTimeout(entry.timer);
     void entry.client.then((c) => c.close(), () => undefined);
   }
+}
+
+/** imapflow options for one account on one endpoint (shared by the pool and the watchers). */
+export function clientOptions(endpoint: ImapEndpoint, account: MailAccount): ImapFlowOptions {
+  return {
+    host: endpoint.host,
+    port: endpoint.port,
+    secure: endpoint.secure,
+    auth: { user: account.email, pass: account.password },
+    logger: false,
+    emitLogs: false,
+    connectionTimeout: CONNECT_TIMEOUT_MS,
+    greetingTimeout: CONNECT_TIMEOUT_MS,
+    tls: { rejectUnauthorized: !endpoint.allowSelfSigned },
+    // Plain IMAP on loopback (demo, tests) is not upgraded; elsewhere STARTTLS is used when offered.
+    doSTARTTLS: endpoint.secure || !isLoopback(endpoint.host) ? undefined : false,
+  };
 }
 
 function isLoopback(host: string) {

@@ -51,6 +51,7 @@ export function sessionRouter(ctx: AppContext): Router {
     if (req.session) {
       await ctx.sessions.delete(req.session.id);
       await ctx.imap.release(req.session.id);
+      await ctx.watchers.release(req.session.id);
     }
     clearSessionCookies(req, res);
     res.status(204).end();

@@ -1,0 +1,56 @@
+// GET /api/events: Server-Sent Events with the signed-in user's mailbox changes (IMAP IDLE behind
+// it). The SPA turns them into query invalidations (DESIGN.md "One write path").
+import { Router, type Response } from 'express';
+import type { AppContext } from '../../context.js';
+import { accountOf, requireSession } from '../../session/middleware.js';
+
+const HEARTBEAT_MS = 25_000;
+
+/** Open SSE responses, so shutdown can end them. */
+export class SseClients {
+  private readonly open = new Set<Response>();
+  add(res: Response) {
+    this.open.add(res);
+    res.on('close', () => this.open.delete(res));
+  }
+  get size() {
+    return this.open.size;
+  }
+  /** Tells every client to reconnect later and ends the streams. */
+  closeAll() {
+    for (const res of this.open) {
+      res.write('event: shutdown\ndata: {}\n\n');
+      res.end();
+    }
+    this.open.clear();
+  }
+}
+
+export function eventsRouter(ctx: AppContext): Router {
+  const router = Router();
+  router.use(requireSession);
+
+  router.get('/', (req, res) => {
+    const account = accountOf(req, ctx.sealer);
+    res.status(200).set({
+      'Content-Type': 'text/event-stream; charset=utf-8',
+      'Cache-Control': 'no-store',
+      Connection: 'keep-alive',
+      'X-Accel-Buffering': 'no',
+    });
+    res.flushHeaders();
+    res.write('retry: 3000\nevent: ready\ndata: {}\n\n');
+    ctx.sse.add(res);
+    const unsubscribe = ctx.watchers.subscribe(req.session!.id, account, (event) => {
+      res.write(`event: mailbox\ndata: ${JSON.stringify(event)}\n\n`);
+    });
+    const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
+    heartbeat.unref();
+    res.on('close', () => {
+      clearInterval(heartbeat);
+      unsubscribe();
+    });
+  });
+
+  return router;
+}
