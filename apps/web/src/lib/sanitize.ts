@@ -211,14 +211,13 @@ function sanitizeCss(input: string, ctx: Context): string {
 
 const URL_ATTRS_HANDLED = new Set(['href', 'xlink:href', 'src', 'srcset', 'background', 'poster', 'style', 'alt', 'title', 'target', 'rel']);
 
-function handleLink(el: Element, ctx: Context): void {
+function handleLink(el: Element): void {
   for (const attr of ['href', 'xlink:href']) {
     const value = el.getAttribute(attr);
     if (value === null) continue;
     if (SAFE_LINK_SCHEME.test(normaliseUrl(value))) continue;
     el.removeAttribute(attr);
   }
-  void ctx;
   if (el.hasAttribute('href') || el.hasAttribute('xlink:href')) {
     el.setAttribute('target', '_blank');
     el.setAttribute('rel', 'noopener noreferrer');
@@ -268,7 +267,7 @@ function afterAttributes(node: Element, ctx: Context): void {
   const tag = el.localName.toLowerCase();
 
   if (tag === 'a' || tag === 'area') {
-    handleLink(el, ctx);
+    handleLink(el);
   } else {
     // On any other element (SVG <image>, <feImage> …) href means "fetch this".
     for (const attr of ['href', 'xlink:href']) {
@@ -284,7 +283,7 @@ function afterAttributes(node: Element, ctx: Context): void {
   // SVG presentation attributes (fill, filter, mask, clip-path, marker-*) may reference url()s.
   for (const attr of Array.from(el.attributes)) {
     if (URL_ATTRS_HANDLED.has(attr.name.toLowerCase()) || attr.name.toLowerCase().startsWith(BLOCKED_ATTR_PREFIX)) continue;
-    if (/url\s*\(|image-set\s*\(|\\/i.test(attr.value)) {
+    if (/url\s*\(|image-set\s*\(|image\s*\(|src\s*\(/i.test(unescapeCss(attr.value))) {
       el.setAttribute(attr.name, sanitizeCss(attr.value, ctx));
     }
   }
@@ -335,7 +334,6 @@ export function sanitizeEmailHtml(raw: string, options: SanitizeOptions): Saniti
     FORCE_BODY: true,
     FORBID_TAGS,
     FORBID_ATTR,
-    ADD_ATTR: ['target'],
     ALLOW_UNKNOWN_PROTOCOLS: false,
     SAFE_FOR_TEMPLATES: false,
   }) as HTMLElement;
