@@ -172,6 +172,20 @@ describe('IMAP with imapflow', () => {
     await expect(client.append('Nope', raw)).rejects.toBeTruthy();
   });
 
+  it('appends and fetches back a large message', async () => {
+    const big = await compose({ from: USER, to: USER, subject: 'big', text: 'x', attachments: [{ filename: 'big.bin', content: Buffer.alloc(6 * 1024 * 1024, 0x41) }] });
+    const res = await client.append('Drafts', big, ['\\Draft']);
+    expect(res && res.uid).toBe(1);
+    const lock = await client.getMailboxLock('Drafts');
+    try {
+      const m = await client.fetchOne('1', { uid: true, size: true, source: true }, { uid: true });
+      expect(m && m.size).toBe(big.length);
+      expect(m && m.source!.equals(big)).toBe(true);
+    } finally {
+      lock.release();
+    }
+  });
+
   it('copies and moves messages with COPYUID', async () => {
     await client.mailboxOpen('INBOX');
     const copied = await client.messageCopy('2', 'Archive', { uid: true });

@@ -13,7 +13,7 @@ import { serialize, type ImapOut } from './response.js';
 import type { SelectedMailbox } from './selected.js';
 import type { CommandResult, ImapCommand, ImapState, Session } from './commands/types.js';
 
-import { IDLE_TIMEOUT_MS, MAX_LINE_BYTES, MAX_LITERAL_BYTES, PREAUTH_TIMEOUT_MS } from './limits.js';
+import { MAX_BUFFERED_BYTES, IDLE_TIMEOUT_MS, MAX_LINE_BYTES, MAX_LITERAL_BYTES, PREAUTH_TIMEOUT_MS } from './limits.js';
 
 export const BASE_CAPABILITIES = [
   'IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'CHILDREN',
@@ -77,6 +77,8 @@ export class ImapConnection implements Session {
     s.setTimeout(this.state === 'not-authenticated' ? PREAUTH_TIMEOUT_MS : IDLE_TIMEOUT_MS);
     s.on('data', (d: Buffer) => {
       this.buffer = this.buffer.length ? Buffer.concat([this.buffer, d]) : d;
+      // backpressure: stop reading while a command runs and the client keeps pipelining
+      if (this.buffer.length > MAX_BUFFERED_BYTES) s.pause();
       this.pump();
     });
     s.on('timeout', () => {
@@ -210,6 +212,7 @@ export class ImapConnection implements Session {
   private pump(): void {
     try {
       this.pumpUnsafe();
+      if (this.buffer.length <= MAX_BUFFERED_BYTES && this.socket.isPaused() && !this.closed) this.socket.resume();
     } catch (err) {
       this.logger.error({ err }, 'framing error');
       this.writeLine('* BYE Internal error');

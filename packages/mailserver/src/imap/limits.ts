@@ -4,3 +4,4 @@ export const IDLE_TIMEOUT_MS = 30 * 60 * 1000;
 export const PREAUTH_TIMEOUT_MS = 5 * 60 * 1000;
 export const MAX_FAILED_LOGINS = 5;
 export const FETCH_BATCH_SIZE = 250;
+export const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
