@@ -20,20 +20,27 @@ import { CredentialSealer } from './session/crypto.js';
 import { LoginLimiter } from './session/login-limiter.js';
 import { sessionMiddleware } from './session/middleware.js';
 import { MemorySessionStore } from './session/store.js';
+import { RedisSessionStore } from './session/redis-store.js';
+import { Metrics } from './metrics.js';
 
 /** Builds the runtime context (IMAP pool, sessions, sealer) from the configuration. */
 export function createContext(config: Config, logger: Logger): AppContext {
   const imapEndpoint = { host: config.imapHost, port: config.imapPort, secure: config.imapSecure, allowSelfSigned: config.allowSelfSignedTls };
+  const imap = new ImapPool(imapEndpoint, config.imapIdleCloseMs, logger.child({ component: 'imap-pool' }));
+  const watchers = new MailWatchers(imapEndpoint, logger.child({ component: 'imap-watch' }));
+  const sse = new SseClients();
   return {
     config,
     logger,
-    sessions: new MemorySessionStore(config.sessionIdleMs),
+    sessions:
+      config.sessionStore === 'memory' ? new MemorySessionStore(config.sessionIdleMs) : new RedisSessionStore(config.sessionStore, config.sessionIdleMs),
     sealer: new CredentialSealer(config.sessionKey),
-    imap: new ImapPool(imapEndpoint, config.imapIdleCloseMs, logger.child({ component: 'imap-pool' })),
-    watchers: new MailWatchers(imapEndpoint, logger.child({ component: 'imap-watch' })),
-    sse: new SseClients(),
+    imap,
+    watchers,
+    sse,
     smtp: { host: config.submissionHost, port: config.submissionPort, secure: config.submissionSecure, allowSelfSigned: config.allowSelfSignedTls },
     loginLimiter: new LoginLimiter(),
+    metrics: new Metrics({ imapConnections: () => imap.size + watchers.size, sseClients: () => sse.size }),
   };
 }
 
@@ -56,9 +63,19 @@ export function createApp(ctx: AppContext): Express {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      ctx.logger.debug({ reqId: req.id, method: req.method, path: req.path, status: res.statusCode, ms }, 'request');
+      ctx.logger.info({ reqId: req.id, method: req.method, path: req.path, status: res.statusCode, ms }, 'request');
     });
     next();
+  });
+
+  app.use(ctx.metrics.middleware());
+  app.get('/metrics', async (req, res) => {
+    const token = ctx.config.metricsToken;
+    if (token && req.get('authorization') !== `Bearer ${token}`) {
+      res.status(401).set('WWW-Authenticate', 'Bearer').json({ error: { code: 'unauthorized', message: 'metrics need the bearer token' } });
+      return;
+    }
+    res.set('Content-Type', ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
   });
 
   app.use(

@@ -10,42 +10,32 @@ const bool = z
 const port = z.coerce.number().int().min(0).max(65535);
 
 export const configSchema = z.object({
-  /** Address the web server binds to. */
-  host: z.string().default('127.0.0.1'),
-  /** Port of the web server. */
-  port: port.default(8080),
-  /** Public origin used in links, e.g. https://mail.example.org (default: http://host:port). */
-  publicUrl: z.string().url().optional(),
-  /** IMAP server the webmail logs in to. */
-  imapHost: z.string().default('127.0.0.1'),
-  imapPort: port.default(1143),
-  /** Implicit TLS to the IMAP server (port 993 style). */
-  imapSecure: bool.default(false),
-  /** SMTP submission server the webmail sends through. */
-  submissionHost: z.string().default('127.0.0.1'),
-  submissionPort: port.default(1587),
-  /** Implicit TLS to the submission server (port 465 style); otherwise STARTTLS when offered. */
-  submissionSecure: bool.default(false),
-  /** Accept self-signed certificates from the IMAP/SMTP servers (demo and tests only). */
-  allowSelfSignedTls: bool.default(false),
-  /** Inbound SMTP (MX) port of the embedded mail server (demo/mailserver modes). */
-  smtpPort: port.default(2525),
-  /** 64 hex chars (32 bytes): key that encrypts the mail credentials kept in sessions. Random per start when unset. */
+  host: z.string().default('127.0.0.1').describe('Address the web server binds to.'),
+  port: port.default(8080).describe('Port of the web server.'),
+  publicUrl: z.string().url().optional().describe('Public origin used in links, e.g. https://mail.example.org (default: http://host:port).'),
+  imapHost: z.string().default('127.0.0.1').describe('IMAP server the webmail logs in to.'),
+  imapPort: port.default(1143).describe('Port of the IMAP server; in demo and mailserver modes, the port of the embedded IMAP server.'),
+  imapSecure: bool.default(false).describe('Implicit TLS to the IMAP server (port 993 style).'),
+  submissionHost: z.string().default('127.0.0.1').describe('SMTP submission server the webmail sends through.'),
+  submissionPort: port.default(1587).describe('Port of the submission server; in demo and mailserver modes, the port of the embedded submission server.'),
+  submissionSecure: bool.default(false).describe('Implicit TLS to the submission server (port 465 style); otherwise STARTTLS when offered.'),
+  allowSelfSignedTls: bool.default(false).describe('Accept self-signed certificates from the IMAP/SMTP servers (demo and tests only).'),
+  smtpPort: port.default(2525).describe('Inbound SMTP (MX) port of the embedded mail server (demo/mailserver modes).'),
   sessionKey: z
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, 'SESSION_KEY must be 64 hex characters (32 bytes)')
-    .optional(),
-  /** Sessions end after this much inactivity. */
-  sessionIdleMs: z.coerce.number().int().positive().default(8 * 60 * 60 * 1000),
-  /** Idle IMAP connections of a session are closed after this long. */
-  imapIdleCloseMs: z.coerce.number().int().positive().default(5 * 60 * 1000),
-  /** Data directory of the embedded mail server (demo: a temporary directory unless --data is given). */
-  dataDir: z.string().optional(),
-  /** Directory with the built web app. */
-  webRoot: z.string().optional(),
-  /** Largest message the webmail sends, in bytes. */
-  maxMessageBytes: z.coerce.number().int().positive().default(25 * 1024 * 1024),
-  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+    .optional().describe('64 hex chars (32 bytes): key that encrypts the mail credentials kept in sessions. Random per start when unset.'),
+  sessionStore: z
+    .string()
+    .regex(/^(memory|rediss?:\/\/.+)$/, 'SESSION_STORE must be "memory" or a redis:// URL')
+    .default('memory').describe('Where sessions live: "memory" (one node) or a redis:// / rediss:// URL (several nodes; needs SESSION_KEY).'),
+  metricsToken: z.string().min(16).optional().describe('Bearer token required to read /metrics; unset = open (bind to a private interface or protect at the proxy).'),
+  sessionIdleMs: z.coerce.number().int().positive().default(8 * 60 * 60 * 1000).describe('Sessions end after this much inactivity.'),
+  imapIdleCloseMs: z.coerce.number().int().positive().default(5 * 60 * 1000).describe('Idle IMAP connections of a session are closed after this long.'),
+  dataDir: z.string().optional().describe('Data directory of the embedded mail server (--data); demo mode uses a temporary directory, removed on exit, when unset.'),
+  webRoot: z.string().optional().describe('Directory with the built web app (default: apps/web/dist).'),
+  maxMessageBytes: z.coerce.number().int().positive().default(25 * 1024 * 1024).describe('Largest message the webmail sends, in bytes.'),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info').describe('pino log level (demo mode defaults to warn).'),
 });
 
 export type Config = z.infer<typeof configSchema>;
@@ -64,6 +54,8 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   allowSelfSignedTls: 'ALLOW_SELF_SIGNED_TLS',
   smtpPort: 'SMTP_PORT',
   sessionKey: 'SESSION_KEY',
+  sessionStore: 'SESSION_STORE',
+  metricsToken: 'METRICS_TOKEN',
   sessionIdleMs: 'SESSION_IDLE_MS',
   imapIdleCloseMs: 'IMAP_IDLE_CLOSE_MS',
   dataDir: 'DATA_DIR',
@@ -99,6 +91,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Part
       return `  ${name}: ${i.message}`;
     });
     throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  if (result.data.sessionStore !== 'memory' && !result.data.sessionKey) {
+    throw new ConfigError('invalid configuration:\n  SESSION_KEY: required when SESSION_STORE is Redis, and the same on every node');
   }
   return result.data;
 }

@@ -1,6 +1,7 @@
 // What the routes need, built once by createApp's caller.
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
+import type { Metrics } from './metrics.js';
 import type { ImapPool } from './imap/pool.js';
 import type { MailWatchers } from './imap/watcher.js';
 import type { SseClients } from './routes/events/router.js';
@@ -19,4 +20,5 @@ export interface AppContext {
   sse: SseClients;
   smtp: SmtpEndpoint;
   loginLimiter: LoginLimiter;
+  metrics: Metrics;
 }

@@ -158,6 +158,7 @@ export const ERROR_CODES = [
   'recipient_refused',
   'message_too_large',
   'rate_limited',
+  'service_unavailable',
   'internal',
 ] as const;
 export type ErrorCode = (typeof ERROR_CODES)[number];

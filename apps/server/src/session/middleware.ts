@@ -47,11 +47,16 @@ export function sessionMiddleware(store: SessionStore): RequestHandler {
   return async (req, res, next) => {
     const id = req.cookies?.[SESSION_COOKIE] as string | undefined;
     if (id) {
-      const session = await store.get(id);
-      if (session) {
-        session.lastSeenAt = Date.now();
-        await store.set(session);
-        req.session = session;
+      try {
+        const session = await store.get(id);
+        if (session) {
+          session.lastSeenAt = Date.now();
+          await store.set(session);
+          req.session = session;
+        }
+      } catch {
+        next(new HttpError(503, 'service_unavailable', 'The session store is not reachable right now. Try again in a moment.'));
+        return;
       }
     }
     let csrfCookie = req.cookies?.[CSRF_COOKIE] as string | undefined;

@@ -21,6 +21,7 @@ export function messagesRouter(ctx: AppContext): Router {
       throw new HttpError(413, 'message_too_large', `The message is ${message.wire.length} bytes; the limit is ${ctx.config.maxMessageBytes}.`);
     }
     await submit(ctx.smtp, account, message, ctx.logger);
+    ctx.metrics.messagesSent.inc();
     let savedToSent = false;
     try {
       await ctx.imap.withClient(req.session!.id, account, async (client) => {

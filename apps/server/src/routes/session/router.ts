@@ -17,10 +17,13 @@ export function sessionRouter(ctx: AppContext): Router {
     try {
       client = await ctx.imap.connect({ email, password });
     } catch (err) {
-      if (err instanceof HttpError && err.code === 'invalid_credentials') ctx.loginLimiter.fail(req.ip ?? 'unknown', email);
+      const failed = err instanceof HttpError && err.code === 'invalid_credentials';
+      if (failed) ctx.loginLimiter.fail(req.ip ?? 'unknown', email);
+      ctx.metrics.logins.inc({ result: failed ? 'failure' : 'error' });
       throw err;
     }
     ctx.loginLimiter.succeed(req.ip ?? 'unknown', email);
+    ctx.metrics.logins.inc({ result: 'success' });
     if (req.session) {
       await ctx.sessions.delete(req.session.id);
       await ctx.imap.release(req.session.id);
