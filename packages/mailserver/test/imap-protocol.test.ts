@@ -209,6 +209,13 @@ describe('IMAP protocol details (raw socket)', () => {
     expect(r).toContain('"Folder With Space/Child"');
     expect(r).not.toContain('"Folder With Space"\r\n');
     expect(await c.command('e', 'ENABLE CONDSTORE')).toContain('* ENABLED CONDSTORE');
+    r = await c.command('l7', 'LIST (SUBSCRIBED RECURSIVEMATCH) "" "Folder*"');
+    expect(r).toContain('* LIST (\\HasChildren) "/" "Folder With Space" ("CHILDINFO" ("SUBSCRIBED"))');
+    expect(r).toContain('* LIST (\\HasNoChildren \\Subscribed) "/" "Folder With Space/Child"');
+    r = await c.command('l8', 'LIST (SPECIAL-USE) "" "*" RETURN (SUBSCRIBED CHILDREN)');
+    expect(r).toContain('* LIST (\\HasNoChildren \\Trash \\Subscribed) "/" Trash');
+    expect(r).not.toContain('INBOX');
+    expect(await c.command('l9', 'LIST (BOGUS) "" "*"')).toMatch(/^l9 BAD/m);
     r = await c.command('l6', 'LIST "" "*" RETURN (STATUS (MESSAGES UNSEEN SIZE))');
     expect(r).toMatch(/^\* STATUS INBOX \(MESSAGES \d+ UNSEEN \d+ SIZE \d+\)/m);
     expect(await c.command('n', 'NAMESPACE')).toContain('* NAMESPACE (("" "/")) NIL NIL');

@@ -35,7 +35,12 @@ async function runList(ctx: CommandContext, lsub: boolean) {
   const first = args[0];
   if (!lsub && first?.type === 'list') {
     args.shift();
-    for (const t of first.items) selection.add(tokenText(t)?.toUpperCase() ?? '');
+    for (const t of first.items) {
+      const opt = tokenText(t)?.toUpperCase() ?? '';
+      if (!['SUBSCRIBED', 'REMOTE', 'RECURSIVEMATCH', 'SPECIAL-USE'].includes(opt)) throw bad('Unsupported LIST selection option');
+      selection.add(opt);
+    }
+    if (selection.has('RECURSIVEMATCH') && !selection.has('SUBSCRIBED') && !selection.has('SPECIAL-USE')) throw bad('RECURSIVEMATCH needs another selection option');
   }
   const returnOpts = new Set<string>();
   let statusItems: string[] | null = null;
@@ -67,22 +72,26 @@ async function runList(ctx: CommandContext, lsub: boolean) {
   const boxes = await session.store.listMailboxes(user.id);
   const names = new Set(boxes.map((b) => b.name));
   const full = patterns.map((p) => (ref && !p.startsWith(HIERARCHY_DELIMITER) ? ref + p : p));
-  const matched: MailboxInfo[] = [];
+  const subscribedOnly = lsub || selection.has('SUBSCRIBED');
+  const selected = (b: MailboxInfo) => (!subscribedOnly || b.subscribed) && (!selection.has('SPECIAL-USE') || !!b.specialUse);
+  const matched: Array<{ box: MailboxInfo; childInfo: boolean }> = [];
   for (const box of boxes) {
     if (!full.some((p) => matches(box.name, p))) continue;
-    if ((lsub || selection.has('SUBSCRIBED')) && !box.subscribed) continue;
-    if (selection.has('SPECIAL-USE') && !box.specialUse) continue;
-    matched.push(box);
+    // RFC 5258 RECURSIVEMATCH: a parent whose descendant satisfies the selection is reported with CHILDINFO
+    const childInfo = selection.has('RECURSIVEMATCH') && selection.has('SUBSCRIBED') && boxes.some((b) => b.name.startsWith(box.name + HIERARCHY_DELIMITER) && selected(b));
+    if (!selected(box) && !childInfo) continue;
+    matched.push({ box, childInfo });
   }
   // INBOX first, then alphabetical
-  matched.sort((a, b) => (a.name === 'INBOX' ? -1 : b.name === 'INBOX' ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const box of matched) {
+  matched.sort(({ box: a }, { box: b }) => (a.name === 'INBOX' ? -1 : b.name === 'INBOX' ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const { box, childInfo } of matched) {
     const attrs: string[] = [];
     const hasChildren = [...names].some((n) => n.startsWith(box.name + HIERARCHY_DELIMITER));
     attrs.push(hasChildren ? '\\HasChildren' : '\\HasNoChildren');
     if (box.specialUse && session.hasCapability('SPECIAL-USE')) attrs.push(box.specialUse);
-    if (returnOpts.has('SUBSCRIBED') && box.subscribed) attrs.push('\\Subscribed');
-    session.untagged(atom(verb), attrs.map(atom), HIERARCHY_DELIMITER, astring(box.name));
+    if ((returnOpts.has('SUBSCRIBED') || (!lsub && selection.has('SUBSCRIBED'))) && box.subscribed) attrs.push('\\Subscribed');
+    const extended = childInfo ? [['CHILDINFO', ['SUBSCRIBED']]] : [];
+    session.untagged(atom(verb), attrs.map(atom), HIERARCHY_DELIMITER, astring(box.name), ...extended);
     if (statusItems) await writeStatus(session, box, statusItems);
   }
 }
