@@ -63,6 +63,11 @@ describe('mail store', () => {
     expect(await store.search(inbox.id, { type: 'body', value: 'ZEBRA' })).toEqual([1, 51, 101, 151, 201, 251, 301, 351, 401, 451]);
     expect((await store.search(inbox.id, { type: 'text', value: 'ann@example' })).length).toBe(500);
     expect(await store.search(inbox.id, { type: 'and', keys: [{ type: 'header', field: 'subject', value: 'seed 49' }, { type: 'flag', flag: '\\Seen', has: false }] })).toEqual([491, 493, 495, 497, 499]);
+    const odd = Array.from({ length: 250 }, (_, i): [number, number] => [2 * i + 1, 2 * i + 1]);
+    expect((await store.search(inbox.id, { type: 'uids', ranges: odd })).length).toBe(250);
+    expect(await store.search(inbox.id, { type: 'and', keys: [{ type: 'uids', ranges: odd }, { type: 'body', value: 'zebra' }] })).toEqual([1, 51, 101, 151, 201, 251, 301, 351, 401, 451]);
+    const recent = new Set(Array.from({ length: 300 }, (_, i) => i + 1));
+    expect((await store.search(inbox.id, { type: 'recent', has: false }, recent)).length).toBe(200);
     const sorted = await store.sort(inbox.id, [{ key: 'subject', reverse: true }], [1, 2, 3]);
     expect(sorted).toEqual([3, 2, 1]);
     store.close();

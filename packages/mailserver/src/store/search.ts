@@ -17,6 +17,11 @@ export function compileSearch(key: SearchKey, recent: Set<number>): { sql: strin
         return '1';
       case 'uids': {
         if (!k.ranges.length) return '0';
+        if (k.ranges.length > 200) {
+          // many ranges: one JSON parameter instead of thousands of bound variables
+          params.push(JSON.stringify(k.ranges.map(([a, b]) => [Math.min(a, b), Math.max(a, b)])));
+          return "EXISTS (SELECT 1 FROM json_each(?) j WHERE uid BETWEEN j.value ->> 0 AND j.value ->> 1)";
+        }
         return '(' + k.ranges.map(([a, b]) => { params.push(Math.min(a, b), Math.max(a, b)); return 'uid BETWEEN ? AND ?'; }).join(' OR ') + ')';
       }
       case 'flag':
@@ -25,6 +30,10 @@ export function compileSearch(key: SearchKey, recent: Set<number>): { sql: strin
       case 'recent': {
         const list = [...recent];
         if (!list.length) return k.has ? '0' : '1';
+        if (list.length > 200) {
+          params.push(JSON.stringify(list));
+          return `uid ${k.has ? '' : 'NOT '}IN (SELECT value FROM json_each(?))`;
+        }
         params.push(...list);
         return `uid ${k.has ? '' : 'NOT '}IN (${list.map(() => '?').join(',')})`;
       }
