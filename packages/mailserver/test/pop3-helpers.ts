@@ -159,6 +159,11 @@ export class RawPop3 {
     if (!p.startsWith('+OK')) throw new Error(p);
   }
 
+  /** The underlying socket (for the STLS tests, which wrap it in TLS themselves). */
+  get rawSocket(): net.Socket {
+    return this.socket;
+  }
+
   destroy(): void {
     this.socket.destroy();
   }
