@@ -177,6 +177,34 @@ describe('IMAP protocol details (raw socket)', () => {
     await c.command('u', 'STORE 1 -FLAGS.SILENT (\\Seen)');
   });
 
+  it('handles EXAMINE read-only, RFC822.HEADER/TEXT, CHECK, UNSELECT, CLOSE and UNSUBSCRIBE', async () => {
+    await login();
+    let r = await c.command('e', 'EXAMINE INBOX');
+    expect(r).toMatch(/^e OK \[READ-ONLY\]/m);
+    expect(r).toMatch(/^\* OK \[PERMANENTFLAGS \(\)\]/m);
+    expect(await c.command('s1', 'STORE 1 +FLAGS (\\Flagged)')).toMatch(/^s1 NO \[READ-ONLY\]/m);
+    r = await c.command('f', 'FETCH 1 (RFC822.HEADER RFC822.TEXT)');
+    const raw = Buffer.from(NESTED, 'utf8');
+    const split = raw.indexOf('\r\n\r\n') + 4;
+    expect(r).toContain(`RFC822.HEADER {${split}}\r\nFrom: "Quote`);
+    expect(r).toContain(`RFC822.TEXT {${raw.length - split}}\r\npreamble`);
+    expect(r).not.toMatch(/\\Seen/); // EXAMINE never sets \Seen
+    expect(await c.command('ck', 'CHECK')).toMatch(/^ck OK/m);
+    expect(await c.command('un', 'UNSELECT')).toMatch(/^un OK/m);
+    expect(await c.command('f2', 'FETCH 1 (FLAGS)')).toMatch(/^f2 BAD/m);
+    // CLOSE expunges \Deleted messages silently
+    const msg = 'Subject: to be closed\r\n\r\nbye\r\n';
+    c.write(`a APPEND Junk (\\Deleted) {${msg.length}+}\r\n${msg}\r\n`);
+    await c.readUntil(/^a OK.*\r\n/m);
+    r = await c.command('sj', 'SELECT Junk');
+    expect(r).toMatch(/^\* 1 EXISTS/m);
+    r = await c.command('cl', 'CLOSE');
+    expect(r).not.toContain('EXPUNGE');
+    expect(await c.command('st', 'STATUS Junk (MESSAGES)')).toContain('(MESSAGES 0)');
+    await c.command('us', 'UNSUBSCRIBE Junk');
+    expect(await c.command('ls', 'LSUB "" "*"')).not.toContain(' Junk\r\n');
+  });
+
   it('quotes safe strings and sends unsafe ones as literals', async () => {
     await login();
     await c.command('s', 'SELECT INBOX');
