@@ -2,13 +2,14 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { startImapServer } from './imap/server.js';
+import { startPop3Server } from './pop3/server.js';
 import { openStore, type MailStore } from './store/index.js';
 import { startInboundSmtp } from './smtp/inbound.js';
 import { ListenError, type ListenerTls } from './smtp/listener.js';
 import { startSubmissionSmtp } from './smtp/submission.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
-export const DEFAULT_PORTS = { imap: 1143, smtp: 2525, submission: 1587 } as const;
+export const DEFAULT_PORTS = { imap: 1143, smtp: 2525, submission: 1587, pop3: 1110 } as const;
 export const DEFAULT_HOSTNAME = 'localhost';
 export const DEFAULT_MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
 
@@ -17,15 +18,19 @@ export interface MailServerConfig {
   dataDir: string;
   /** Listen address, default 127.0.0.1. */
   host?: string;
-  /** 0 = ephemeral; defaults 1143, 2525, 1587. */
-  ports?: { imap?: number; smtp?: number; submission?: number };
+  /**
+   * 0 = ephemeral; defaults 1143, 2525, 1587, 1110 (POP3). `pop3: null` disables POP3. When
+   * `pop3` is left out and `imap` is 0, POP3 is ephemeral too (callers that ask for port 0, such
+   * as tests, never collide on 1110).
+   */
+  ports?: { imap?: number; smtp?: number; submission?: number; pop3?: number | null };
   /** Greeting / Received name, default 'localhost'. */
   hostname?: string;
   /** Largest accepted message, default 25 MiB. */
   maxMessageBytes?: number;
   /** Plaintext AUTH on submission without TLS; only for a loopback demo. */
   allowInsecureAuth?: boolean;
-  /** Certificate for SMTP STARTTLS; without it STARTTLS is not offered on SMTP. */
+  /** Certificate for SMTP STARTTLS and POP3 STLS; without it they are not offered. */
   tls?: ListenerTls;
   logger?: Logger;
   /** IMAP options; `hideCapabilities` leaves capabilities out (and refuses their commands), for tests against a minimal server. */
@@ -34,7 +39,8 @@ export interface MailServerConfig {
 
 export interface RunningMailServer {
   store: MailStore;
-  ports: { imap: number; smtp: number; submission: number };
+  /** `pop3` is null when POP3 is disabled. */
+  ports: { imap: number; smtp: number; submission: number; pop3: number | null };
   /** Stops the listeners (open connections are closed), then the store. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -54,7 +60,7 @@ async function bindOrExplain<T>(label: string, host: string, port: number, start
   }
 }
 
-/** Opens the store in `dataDir` and starts the IMAP, SMTP (MX) and submission listeners. */
+/** Opens the store in `dataDir` and starts the IMAP, SMTP (MX), submission and POP3 listeners. */
 export async function startMailServer(config: MailServerConfig): Promise<RunningMailServer> {
   const host = config.host ?? DEFAULT_HOST;
   const hostname = config.hostname ?? DEFAULT_HOSTNAME;
@@ -64,6 +70,7 @@ export async function startMailServer(config: MailServerConfig): Promise<Running
     imap: config.ports?.imap ?? DEFAULT_PORTS.imap,
     smtp: config.ports?.smtp ?? DEFAULT_PORTS.smtp,
     submission: config.ports?.submission ?? DEFAULT_PORTS.submission,
+    pop3: config.ports?.pop3 === undefined ? (config.ports?.imap === 0 ? 0 : DEFAULT_PORTS.pop3) : config.ports.pop3,
   };
 
   mkdirSync(config.dataDir, { recursive: true });
@@ -105,7 +112,17 @@ export async function startMailServer(config: MailServerConfig): Promise<Running
       allowInsecureAuth: config.allowInsecureAuth,
     });
     listeners.push(submission);
-    ports = { imap: imap.port, smtp: smtp.port, submission: submission.port };
+    // POP3 (RFC 1939) on the same store; with a certificate, USER/PASS and AUTH need STLS first
+    // unless allowInsecureAuth is set.
+    const pop3Port = wanted.pop3;
+    const pop3 =
+      pop3Port === null
+        ? null
+        : await bindOrExplain('POP3', host, pop3Port, () =>
+            startPop3Server({ store, host, port: pop3Port, hostname, logger, tls: config.tls, allowInsecureAuth: config.allowInsecureAuth }),
+          );
+    if (pop3) listeners.push(pop3);
+    ports = { imap: imap.port, smtp: smtp.port, submission: submission.port, pop3: pop3?.port ?? null };
   } catch (err) {
     await closeAll().catch(() => undefined);
     throw err;
@@ -128,4 +145,5 @@ export type { UserRecord, DeliverOptions } from './store/index.js';
 export { startInboundSmtp } from './smtp/inbound.js';
 export { startSubmissionSmtp } from './smtp/submission.js';
 export { ListenError, type SmtpListener } from './smtp/listener.js';
+export { startPop3Server, type Pop3ServerOptions, type Pop3ServerHandle } from './pop3/server.js';
 export * from './seed/index.js';
