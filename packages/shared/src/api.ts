@@ -39,8 +39,31 @@ export const mailbox = z.object({
   total: z.number().int(),
   unseen: z.number().int(),
   subscribed: z.boolean(),
+  /** Path of the parent folder, or null at the top level. */
+  parent: z.string().nullable(),
+  /** LIST attributes, e.g. "\\Noselect", "\\HasChildren". */
+  flags: z.array(z.string()),
 });
 export type Mailbox = z.infer<typeof mailbox>;
+
+/** Folder paths: no control characters, not empty, bounded. */
+export const mailboxPath = z
+  .string()
+  .trim()
+  .min(1)
+  .max(500)
+  .refine((v) => !/[\x00-\x1f\x7f*%]/.test(v), { message: 'folder names cannot contain control characters, * or %' });
+
+export const mailboxCreateRequest = z.object({ path: mailboxPath });
+export type MailboxCreateRequest = z.infer<typeof mailboxCreateRequest>;
+
+export const mailboxUpdateRequest = z
+  .object({ path: mailboxPath.optional(), subscribed: z.boolean().optional() })
+  .refine((v) => v.path !== undefined || v.subscribed !== undefined, { message: 'nothing to change' });
+export type MailboxUpdateRequest = z.infer<typeof mailboxUpdateRequest>;
+
+export const quotaResponse = z.object({ usedBytes: z.number().nullable(), limitBytes: z.number().nullable() });
+export type QuotaResponse = z.infer<typeof quotaResponse>;
 
 export const mailboxListResponse = z.object({ mailboxes: z.array(mailbox) });
 export type MailboxListResponse = z.infer<typeof mailboxListResponse>;
@@ -57,21 +80,52 @@ export const messageSummary = z.object({
   flagged: z.boolean(),
   hasAttachments: z.boolean(),
   size: z.number().int(),
+  /** The first ~200 characters of the text, whitespace collapsed. */
+  preview: z.string(),
+  /** User keywords (IMAP flags that are not system flags), i.e. tags. */
+  keywords: z.array(z.string()),
+  /** With threads=1: id of the conversation this row stands for, and how many messages it has. */
+  threadId: z.string().optional(),
+  threadSize: z.number().int().optional(),
 });
 export type MessageSummary = z.infer<typeof messageSummary>;
 
-export const messageListQuery = z.object({
-  page: z.coerce.number().int().min(1).default(1),
-  pageSize: z.coerce.number().int().min(1).max(200).default(50),
-});
-export type MessageListQuery = z.infer<typeof messageListQuery>;
+export const SORT_KEYS = ['date', 'arrival', 'from', 'subject', 'size'] as const;
+export type SortKey = (typeof SORT_KEYS)[number];
+
+const flag01 = z
+  .union([z.boolean(), z.enum(['0', '1', 'true', 'false'])])
+  .transform((v) => v === true || v === '1' || v === 'true');
+
+export const messageListQuery = z
+  .object({
+    /** Window start (0 = first row in the chosen order). */
+    offset: z.coerce.number().int().min(0).optional(),
+    limit: z.coerce.number().int().min(1).max(500).optional(),
+    /** Page-based aliases of offset/limit. */
+    page: z.coerce.number().int().min(1).optional(),
+    pageSize: z.coerce.number().int().min(1).max(500).optional(),
+    sort: z.enum(SORT_KEYS).default('date'),
+    order: z.enum(['asc', 'desc']).default('desc'),
+    /** Full-text search (subject, addresses, body). */
+    q: z.string().trim().max(500).optional(),
+    /** One row per conversation. */
+    threads: flag01.default(false),
+  })
+  .transform(({ offset, limit, page, pageSize, ...rest }) => {
+    const size = limit ?? pageSize ?? 50;
+    return { ...rest, limit: size, offset: offset ?? ((page ?? 1) - 1) * size };
+  });
+export type MessageListQuery = z.output<typeof messageListQuery>;
 
 export const messageListResponse = z.object({
   mailbox: z.string(),
+  /** Rows in this view (messages, or conversations with threads=1), after any search. */
   total: z.number().int(),
-  page: z.number().int(),
-  pageSize: z.number().int(),
-  /** Newest first. */
+  offset: z.number().int(),
+  limit: z.number().int(),
+  sort: z.enum(SORT_KEYS),
+  order: z.enum(['asc', 'desc']),
   messages: z.array(messageSummary),
 });
 export type MessageListResponse = z.infer<typeof messageListResponse>;
@@ -102,6 +156,58 @@ export const messageDetail = messageSummary.extend({
   attachments: z.array(attachment),
 });
 export type MessageDetail = z.infer<typeof messageDetail>;
+
+export const threadResponse = z.object({
+  /** Oldest first; includes your replies kept in Sent. */
+  messages: z.array(messageSummary.extend({ mailbox: z.string() })),
+});
+export type ThreadResponse = z.infer<typeof threadResponse>;
+
+export const MESSAGE_ACTIONS = ['read', 'unread', 'flag', 'unflag', 'delete', 'archive', 'junk', 'notjunk', 'move', 'addKeyword', 'removeKeyword'] as const;
+export type MessageAction = (typeof MESSAGE_ACTIONS)[number];
+
+/** IMAP keyword atom: no spaces, parentheses, quotes, wildcards, backslash or control characters. */
+export const keyword = z.string().regex(/^[^\s()\{%*"\\\]\x00-\x1f\x7f]{1,100}$/, 'not a valid tag');
+
+export const messageActionRequest = z
+  .object({
+    uids: z.array(z.number().int().min(1).max(0xffffffff)).min(1).max(100_000),
+    action: z.enum(MESSAGE_ACTIONS),
+    destination: mailboxPath.optional(),
+    keyword: keyword.optional(),
+  })
+  .refine((v) => v.action !== 'move' || v.destination, { message: 'move needs a destination', path: ['destination'] })
+  .refine((v) => !['addKeyword', 'removeKeyword'].includes(v.action) || v.keyword, { message: 'a keyword is required', path: ['keyword'] });
+export type MessageActionRequest = z.infer<typeof messageActionRequest>;
+
+export const messageActionResponse = z.object({
+  /** How to undo a move/delete/archive/junk: move these uids from `mailbox` back to `destination`. */
+  undo: z.object({ mailbox: z.string(), uids: z.array(z.number().int()), destination: z.string() }).optional(),
+});
+export type MessageActionResponse = z.infer<typeof messageActionResponse>;
+
+export const headersResponse = z.object({ headers: z.array(z.object({ name: z.string(), value: z.string() })) });
+export type HeadersResponse = z.infer<typeof headersResponse>;
+
+export const preferences = z.object({
+  /** Delay before an opened message is marked read; 0 = at once. */
+  markReadDelayMs: z.number().int().min(0).max(600_000),
+  conversationView: z.boolean(),
+  theme: z.enum(['system', 'light', 'dark']),
+  language: z.enum(['en', 'de']),
+  /** Senders (addresses, or "@domain") whose remote content loads without asking. */
+  remoteContentSenders: z.array(z.string().max(320)).max(10_000),
+});
+export type Preferences = z.infer<typeof preferences>;
+export const DEFAULT_PREFERENCES: Preferences = {
+  markReadDelayMs: 0,
+  conversationView: false,
+  theme: 'system',
+  language: 'en',
+  remoteContentSenders: [],
+};
+export const preferencesUpdate = preferences.partial();
+export type PreferencesUpdate = z.infer<typeof preferencesUpdate>;
 
 export const flagsUpdateRequest = z
   .object({ seen: z.boolean().optional(), flagged: z.boolean().optional() })

@@ -5,11 +5,23 @@
 //   POST   /api/session            LoginRequest              → SessionResponse (sets mr_sid + mr_csrf cookies); 401 invalid_credentials
 //   GET    /api/session                                      → SessionResponse | 401
 //   DELETE /api/session                                      → 204
-//   GET    /api/mailboxes                                    → MailboxListResponse
-//   GET    /api/mailboxes/:mailbox/messages?page&pageSize    → MessageListResponse (newest first)
-//   GET    /api/mailboxes/:mailbox/messages/:uid             → MessageDetail (marks it \Seen)
+//   GET    /api/mailboxes[?all=1]                            → MailboxListResponse (all=1: unsubscribed too)
+//   POST   /api/mailboxes          MailboxCreateRequest      → Mailbox (201)
+//   PATCH  /api/mailboxes/:mailbox MailboxUpdateRequest      → 204 (rename/move, subscribe)
+//   DELETE /api/mailboxes/:mailbox                           → 204
+//   POST   /api/mailboxes/:mailbox/empty                     → 204 (Trash and Junk only)
+//   GET    /api/quota                                        → QuotaResponse
+//   GET    /api/mailboxes/:mailbox/messages?offset&limit&sort&order&q&threads → MessageListResponse
+//   POST   /api/mailboxes/:mailbox/messages/actions  MessageActionRequest → MessageActionResponse
+//   GET    /api/mailboxes/:mailbox/threads/:threadId         → ThreadResponse
+//   GET    /api/mailboxes/:mailbox/messages/:uid[?peek=1]    → MessageDetail (marks it \Seen unless peek)
 //   PATCH  /api/mailboxes/:mailbox/messages/:uid  FlagsUpdateRequest → 204
+//   GET    /api/mailboxes/:mailbox/messages/:uid/source      → the raw message (text/plain)
+//   GET    /api/mailboxes/:mailbox/messages/:uid/headers     → HeadersResponse
 //   GET    /api/mailboxes/:mailbox/messages/:uid/attachments/:id → the attachment bytes
+//   GET    /api/mailboxes/:mailbox/messages/:uid/attachments.zip → every attachment, zipped
+//   GET    /api/events                                       → Server-Sent Events: ready, mailbox {type, path, uid?, count?}, shutdown
+//   GET    /api/preferences / PATCH PreferencesUpdate        → Preferences
 //   POST   /api/messages/send      SendRequest               → SendResponse (202)
 // :mailbox is the full IMAP path, URL-encoded with encodeURIComponent.
 // Every non-GET request must send the mr_csrf cookie value in the x-csrf-token header.
