@@ -111,6 +111,14 @@ describe('POP3 authorization state', () => {
     expect(await c.line()).toMatch(/^\+OK 1 \d+\.\d+$/);
   });
 
+  it('keeps up with a client that pipelines much more than it reads', async () => {
+    await c.login();
+    const n = 20_000; // 120 KB of commands in one go
+    c.write('NOOP\r\n'.repeat(n) + 'STAT\r\n');
+    const replies = await c.until('+OK 3 ', false, 30_000);
+    expect(replies.split('\r\n').filter((l) => l === '+OK')).toHaveLength(n);
+  });
+
   it('limits commands before authentication', async () => {
     let last = '';
     c.write('CAPA\r\n'.repeat(40));

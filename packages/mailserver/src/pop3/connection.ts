@@ -12,6 +12,7 @@ import {
   AUTH_FAILURE_DELAY_MS,
   IDLE_TIMEOUT_MS,
   MAX_BAD_COMMANDS,
+  MAX_BUFFERED_BYTES,
   MAX_FAILED_LOGINS,
   MAX_LINE_BYTES,
   MAX_PREAUTH_COMMANDS,
@@ -89,6 +90,8 @@ export class Pop3Connection implements Session {
     this.handlers = {
       data: (d) => {
         this.buffer = this.buffer.length ? Buffer.concat([this.buffer, d]) : d;
+        // a client that pipelines faster than we answer is slowed down, not buffered without bound
+        if (this.buffer.length > MAX_BUFFERED_BYTES) this.socket.pause();
         this.pump();
       },
       timeout: () => {
@@ -281,7 +284,10 @@ export class Pop3Connection implements Session {
         }
         if (this.busy) return;
         const line = this.takeLine();
-        if (line === null) return;
+        if (line === null) {
+          if (this.socket.isPaused()) this.socket.resume();
+          return;
+        }
         if (line.trim() === '') continue; // tolerate empty lines
         this.busy = true;
         void this.run(line)

@@ -1,5 +1,7 @@
 /** POP3 limits. RFC 2449 caps command lines at 255 octets; SASL responses may be longer. */
 export const MAX_LINE_BYTES = 4096;
+/** Unprocessed input held per connection before reading pauses (pipelined commands). */
+export const MAX_BUFFERED_BYTES = 64 * 1024;
 /** Commands a client may send before it has authenticated. */
 export const MAX_PREAUTH_COMMANDS = 30;
 /** Invalid or unknown commands tolerated on one connection. */
