@@ -205,6 +205,28 @@ describe('IMAP protocol details (raw socket)', () => {
     expect(await c.command('ls', 'LSUB "" "*"')).not.toContain(' Junk\r\n');
   });
 
+  it('threads by REFERENCES and ORDEREDSUBJECT', async () => {
+    await login();
+    await c.command('cr', 'CREATE Threads');
+    const mk = (n: number, subject: string, extra: string[]) => [`Subject: ${subject}`, `Date: Mon, ${n} Mar 2026 10:00:00 +0000`, ...extra, '', `body ${n}`, ''].join('\r\n');
+    const msgs = [
+      mk(1, 'Hello', ['Message-ID: <a@x>']),
+      mk(2, 'Re: Hello', ['Message-ID: <r1@x>', 'In-Reply-To: <a@x>', 'References: <a@x>']),
+      mk(3, 'Other', ['Message-ID: <c@x>']),
+      mk(4, 'Re: Hello', ['Message-ID: <r2@x>', 'References: <a@x> <missing@x>']),
+      mk(5, 'Re: Other', ['Message-ID: <r3@x>']),
+    ];
+    for (const m of msgs) {
+      c.write(`a APPEND Threads {${m.length}+}\r\n${m}\r\n`);
+      await c.readUntil(/^a OK.*\r\n/m);
+    }
+    await c.command('s', 'SELECT Threads');
+    expect(await c.command('t1', 'UID THREAD REFERENCES UTF-8 ALL')).toContain('* THREAD (1 (2)(4))(3 5)\r\n');
+    expect(await c.command('t2', 'THREAD ORDEREDSUBJECT UTF-8 ALL')).toContain('* THREAD (1 (2)(4))(3 5)\r\n');
+    expect(await c.command('t3', 'THREAD REFERENCES UTF-8 SUBJECT other')).toContain('* THREAD (3 5)\r\n');
+    expect(await c.command('t4', 'THREAD BOGUS UTF-8 ALL')).toMatch(/^t4 BAD/m);
+  });
+
   it('quotes safe strings and sends unsafe ones as literals', async () => {
     await login();
     await c.command('s', 'SELECT INBOX');

@@ -534,6 +534,16 @@ export function openStore(opts: { path: string; logger?: Logger }): MailStore {
       const wanted = new Set(uids);
       return db.prepare<[number], { uid: number }>(`SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY ${order}`).all(mailboxId).map((r) => r.uid).filter((u) => wanted.has(u));
     },
+    async threadInfo(mailboxId, uids) {
+      const wanted = new Set(uids);
+      const rows = db.prepare<[number], { uid: number; headers: string; subject: string; sent_date: number }>('SELECT uid, headers, subject, sent_date FROM messages WHERE mailbox_id = ? ORDER BY uid').all(mailboxId);
+      const ids = (v: string) => v.match(/<[^<>\s]+>/g) ?? [];
+      return rows.filter((r) => wanted.has(r.uid)).map((r) => {
+        const field = (name: string) => r.headers.split('\n').find((l) => l.startsWith(name + ':'))?.slice(name.length + 1).trim() ?? '';
+        const refs = ids(field('references'));
+        return { uid: r.uid, messageId: ids(field('message-id'))[0] ?? null, references: refs.length ? refs : ids(field('in-reply-to')).slice(0, 1), subject: r.subject, date: r.sent_date };
+      });
+    },
     subscribe(mailboxId, listener) {
       const name = `mailbox:${mailboxId}`;
       emitter.on(name, listener);

@@ -56,6 +56,14 @@ export type SearchKey =
 
 export type SortKey = 'arrival' | 'date' | 'from' | 'to' | 'cc' | 'subject' | 'size';
 
+export interface ThreadInfo {
+  uid: number;
+  messageId: string | null;
+  references: string[]; // from References, else the first message id of In-Reply-To
+  subject: string; // decoded Subject
+  date: number; // sent date (ms)
+}
+
 export type MailboxEvent =
   | { type: 'exists'; mailboxId: number; uid: number; origin?: string }
   | { type: 'flags'; mailboxId: number; uid: number; flags: string[]; modseq: number; origin?: string }
@@ -98,6 +106,7 @@ export interface MailStore {
   append(mailboxId: number, raw: Buffer, opts?: { flags?: string[]; internalDate?: Date; origin?: string }): Promise<{ uid: number; uidvalidity: number }>;
   search(mailboxId: number, key: SearchKey, recentUids?: Set<number>): Promise<number[]>;
   sort(mailboxId: number, keys: Array<{ key: SortKey; reverse: boolean }>, uids: number[]): Promise<number[]>;
+  threadInfo(mailboxId: number, uids: number[]): Promise<ThreadInfo[]>;
   subscribe(mailboxId: number, listener: (ev: MailboxEvent) => void): () => void;
   maxMessageSize: number;
 }

@@ -25,6 +25,7 @@ import { noop } from './noop.js';
 import { unselect } from './unselect.js';
 import { sort } from './sort.js';
 import { starttls } from './starttls.js';
+import { thread } from './thread.js';
 import { status } from './status.js';
 import { store } from './store.js';
 import type { ImapCommand } from './types.js';
@@ -32,7 +33,7 @@ import type { ImapCommand } from './types.js';
 const ALL: ImapCommand[] = [
   capability, noop, logout, login, authenticate, id, enable, namespace, list, lsub, status, select, examine,
   create, del, rename, subscribe, unsubscribe, fetch, store, search, sort, expunge, copy, move, append,
-  idle, check, close, unselect, starttls,
+  idle, check, close, unselect, starttls, thread,
 ];
 
 export function createRegistry(hide: string[] = []): Map<string, ImapCommand> {
@@ -42,6 +43,7 @@ export function createRegistry(hide: string[] = []): Map<string, ImapCommand> {
   // commands that belong to a hidden capability are not served either
   if (hidden.has('MOVE')) map.delete('MOVE');
   if (hidden.has('SORT')) map.delete('SORT');
+  if (hidden.has('THREAD=REFERENCES')) map.delete('THREAD');
   if (hidden.has('IDLE')) map.delete('IDLE');
   if (hidden.has('UNSELECT')) map.delete('UNSELECT');
   if (hidden.has('NAMESPACE')) map.delete('NAMESPACE');
