@@ -147,3 +147,4 @@ export { startSubmissionSmtp } from './smtp/submission.js';
 export { ListenError, type SmtpListener } from './smtp/listener.js';
 export { startPop3Server, type Pop3ServerOptions, type Pop3ServerHandle } from './pop3/server.js';
 export * from './seed/index.js';
+export * from './maildir/index.js';
