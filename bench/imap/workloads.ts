@@ -1,0 +1,251 @@
+/** The two IMAP workloads, run the same way against any server. */
+import { existsOf, RawImapClient, type ImapResponse } from './client.js';
+
+export interface Target {
+  host: string;
+  port: number;
+  user: string;
+  password: string;
+}
+
+export interface TimedRow {
+  name: string;
+  /** Median of the timed runs, ms; null when the server does not support the command. */
+  medianMs: number | null;
+  runsMs: number[];
+  /** The first, untimed warm-up run, ms. */
+  warmupMs: number | null;
+  /** Untagged responses / result size, to check both servers did the same work. */
+  check?: string;
+  note?: string;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+function percentile(xs: number[], p: number): number {
+  const s = [...xs].sort((a, b) => a - b);
+  if (!s.length) return NaN;
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))]!;
+}
+
+async function timed<T>(fn: () => Promise<T>): Promise<{ ms: number; value: T }> {
+  const t = performance.now();
+  const value = await fn();
+  return { ms: performance.now() - t, value };
+}
+
+function searchResult(r: ImapResponse): number[] {
+  for (const l of r.lines) {
+    const m = /^\* (?:SEARCH|SORT)((?: \d+)*)\s*$/i.exec(l);
+    if (m) return m[1]!.trim() ? m[1]!.trim().split(' ').map(Number) : [];
+  }
+  return [];
+}
+
+export interface SessionSetup {
+  capabilities: string[];
+  loginMs: number;
+  firstSelectMs: number;
+  exists: number;
+}
+
+/**
+ * Workload (a): single session, one command at a time; each command `runs` times after one
+ * warm-up run, reporting the median.
+ */
+export async function workloadA(
+  t: Target,
+  opts: { runs: number; rareWord: string; log: (m: string) => void },
+): Promise<{ setup: SessionSetup; rows: TimedRow[] }> {
+  const rows: TimedRow[] = [];
+  const client = await RawImapClient.connect(t.host, t.port);
+  try {
+    const login = await timed(() => client.login(t.user, t.password));
+    const caps = await client.command('CAPABILITY', { collect: true });
+    const capabilities = (caps.lines.find((l) => /^\* CAPABILITY /i.test(l)) ?? '').split(' ').slice(2).map((c) => c.toUpperCase());
+    // the first SELECT after the load: Dovecot builds its index here; Mailroom clears \Recent
+    const first = await timed(() => client.command('SELECT INBOX', { collect: true }));
+    const exists = existsOf(first.value);
+    const setup: SessionSetup = { capabilities, loginMs: login.ms, firstSelectMs: first.ms, exists };
+    opts.log(`  ${exists} messages in INBOX, first SELECT ${first.ms.toFixed(0)} ms`);
+
+    // LOGIN and SELECT on fresh connections
+    {
+      const loginRuns: number[] = [];
+      const selectRuns: number[] = [];
+      for (let i = 0; i <= opts.runs; i++) {
+        const t0 = performance.now();
+        const c = await RawImapClient.connect(t.host, t.port);
+        await c.login(t.user, t.password);
+        const t1 = performance.now();
+        await c.command('SELECT INBOX');
+        const t2 = performance.now();
+        await c.logout().catch(() => undefined);
+        loginRuns.push(t1 - t0);
+        selectRuns.push(t2 - t1);
+      }
+      const [lw, ...lr] = loginRuns;
+      const [sw, ...sr] = selectRuns;
+      rows.push({ name: 'connect + LOGIN', medianMs: median(lr), runsMs: lr, warmupMs: lw ?? null });
+      rows.push({ name: 'SELECT INBOX', medianMs: median(sr), runsMs: sr, warmupMs: sw ?? null });
+    }
+
+    const lo = Math.max(1, exists - 49);
+    const ops: Array<{
+      name: string;
+      command: string;
+      requires?: string;
+      check: (r: ImapResponse) => string;
+    }> = [
+      { name: 'UID FETCH 1:* (UID FLAGS)', command: 'UID FETCH 1:* (UID FLAGS)', check: (r) => `${r.untagged} FETCH` },
+      {
+        name: 'FETCH newest 50 (UID FLAGS ENVELOPE RFC822.SIZE)',
+        command: `FETCH ${lo}:${exists} (UID FLAGS ENVELOPE RFC822.SIZE)`,
+        check: (r) => `${r.untagged} FETCH`,
+      },
+      {
+        name: 'UID SORT (REVERSE ARRIVAL) UTF-8 ALL',
+        command: 'UID SORT (REVERSE ARRIVAL) UTF-8 ALL',
+        requires: 'SORT',
+        check: (r) => `${searchResult(r).length} UIDs`,
+      },
+      { name: `SEARCH TEXT <rare word>`, command: `SEARCH TEXT ${opts.rareWord}`, check: (r) => `hits ${searchResult(r).join(',')}` },
+      { name: 'STATUS INBOX (MESSAGES UNSEEN UIDNEXT)', command: 'STATUS INBOX (MESSAGES UNSEEN UIDNEXT)', check: (r) => r.lines.join(' ').replace(/^\* STATUS /, '') },
+    ];
+    for (const op of ops) {
+      if (op.requires && !capabilities.includes(op.requires)) {
+        rows.push({ name: op.name, medianMs: null, runsMs: [], warmupMs: null, note: `not supported yet (no ${op.requires} capability)` });
+        continue;
+      }
+      const runs: number[] = [];
+      let check = '';
+      let failed: string | null = null;
+      for (let i = 0; i <= opts.runs; i++) {
+        const r = await timed(() => client.command(op.command, { collect: true, allowFail: true }));
+        if (r.value.status !== 'OK') {
+          failed = r.value.text;
+          break;
+        }
+        runs.push(r.ms);
+        check = op.check(r.value);
+      }
+      if (failed !== null) {
+        rows.push({ name: op.name, medianMs: null, runsMs: [], warmupMs: null, note: `not supported yet (${failed.slice(0, 80)})` });
+        continue;
+      }
+      const [w, ...rest] = runs;
+      rows.push({ name: op.name, medianMs: median(rest), runsMs: rest, warmupMs: w ?? null, check });
+      opts.log(`  ${op.name}: ${median(rest).toFixed(1)} ms (${check.slice(0, 60)})`);
+    }
+    await client.logout().catch(() => undefined);
+    return { setup, rows };
+  } finally {
+    client.close();
+  }
+}
+
+export interface MixedResult {
+  sessions: number;
+  cycles: number;
+  operations: number;
+  seconds: number;
+  opsPerSecond: number;
+  errors: number;
+  /** Per operation kind: count, p50 and p95 latency in ms. */
+  latency: Record<string, { count: number; p50: number; p95: number }>;
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function appendMessage(session: number, cycle: number): Buffer {
+  const body = [
+    'From: Bench Sender <sender@bench.test>',
+    'To: Bench User <bench@bench.test>',
+    `Subject: Mixed workload message ${session}/${cycle}`,
+    `Date: ${new Date(Date.UTC(2026, 5, 1, 12, 0, cycle)).toUTCString().replace('GMT', '+0000')}`,
+    `Message-ID: <mixed-${session}-${cycle}@bench.test>`,
+    'MIME-Version: 1.0',
+    'Content-Type: text/plain; charset=utf-8',
+    '',
+    'Hello,',
+    '',
+    'this message was appended by the mixed IMAP workload and is expunged right after.',
+    'It is about one kilobyte long so that APPEND writes a realistic small message.',
+    ...Array.from({ length: 8 }, (_, i) => `Line ${i + 1}: the quick brown fox jumps over the lazy dog, again and again.`),
+    '',
+    '-- ',
+    'Bench',
+    '',
+  ].join('\r\n');
+  return Buffer.from(body);
+}
+
+/**
+ * Workload (b): `sessions` concurrent sessions, each running `cycles` times:
+ * connect+LOGIN, SELECT INBOX, FETCH 20 envelopes, UID STORE +FLAGS (\Flagged) on a random
+ * message, APPEND, UID STORE +FLAGS (\Deleted) on the appended message, UID EXPUNGE of it, LOGOUT
+ * — 8 operations per cycle.
+ */
+export async function workloadB(t: Target, opts: { sessions: number; cycles: number }): Promise<MixedResult> {
+  const lat = new Map<string, number[]>();
+  let errors = 0;
+  let operations = 0;
+  const op = async <T>(kind: string, fn: () => Promise<T>): Promise<T> => {
+    const r = await timed(fn);
+    operations++;
+    let list = lat.get(kind);
+    if (!list) lat.set(kind, (list = []));
+    list.push(r.ms);
+    return r.value;
+  };
+  const session = async (s: number): Promise<void> => {
+    const rnd = mulberry32(1000 + s);
+    for (let c = 0; c < opts.cycles; c++) {
+      let client: RawImapClient | null = null;
+      try {
+        client = await op('login', async () => {
+          const x = await RawImapClient.connect(t.host, t.port);
+          await x.login(t.user, t.password);
+          return x;
+        });
+        const cl = client;
+        const sel = await op('select', () => cl.command('SELECT INBOX', { collect: true }));
+        const exists = existsOf(sel);
+        await op('fetch', () => cl.command(`FETCH ${Math.max(1, exists - 19)}:${exists} (UID FLAGS ENVELOPE)`));
+        const target = 1 + Math.floor(rnd() * Math.max(1, exists - 1));
+        await op('store', () => cl.command(`STORE ${target} +FLAGS.SILENT (\\Flagged)`));
+        const app = await op('append', () => cl.command('APPEND INBOX (\\Seen)', { literal: appendMessage(s, c) }));
+        const uid = /APPENDUID \d+ (\d+)/i.exec(app.text)?.[1];
+        if (!uid) throw new Error(`APPEND gave no APPENDUID: ${app.text}`);
+        await op('store', () => cl.command(`UID STORE ${uid} +FLAGS.SILENT (\\Deleted)`));
+        await op('expunge', () => cl.command(`UID EXPUNGE ${uid}`));
+        await op('logout', () => cl.logout());
+        client = null;
+      } catch {
+        errors++;
+      } finally {
+        client?.close();
+      }
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(Array.from({ length: opts.sessions }, (_, s) => session(s)));
+  const seconds = (performance.now() - t0) / 1000;
+  const latency: MixedResult['latency'] = {};
+  for (const [k, v] of lat) latency[k] = { count: v.length, p50: percentile(v, 50), p95: percentile(v, 95) };
+  return { sessions: opts.sessions, cycles: opts.cycles, operations, seconds, opsPerSecond: operations / seconds, errors, latency };
+}
