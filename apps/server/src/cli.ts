@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-// The `mailroom` command line: demo | webmail | mailserver | serve.
+// The `mailroom` command line: demo | webmail | mailserver | serve | export | import.
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { startMailServer } from '@mailroom/mailserver';
+import { exportMaildir, importMaildir, MaildirError, openStore, startMailServer } from '@mailroom/mailserver';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { DEMO_PASSWORD, DEMO_USERS, startDemo, startWebmail } from './run.js';
@@ -14,6 +16,10 @@ Commands:
   webmail                 the webmail only, for an existing IMAP + SMTP server (IMAP_HOST, SUBMISSION_HOST …)
   mailserver --data DIR   the embedded mail server alone (IMAP, SMTP, submission)
   serve                   standalone: webmail + embedded server with TLS and real users (not available yet)
+  export --data DIR --maildir DIR --user EMAIL [--user EMAIL …]
+                          write the users' mail to Maildir++ (DIR/<domain>/<localpart>/) for Dovecot
+  import --data DIR --maildir DIR [--user EMAIL …]
+                          read Maildir++ (DIR/<domain>/<localpart>/) into existing users (default: all found)
 
 Environment: PORT (8080), IMAP_PORT (1143), SMTP_PORT (2525), SUBMISSION_PORT (1587), LOG_LEVEL …
 See docs/configuration.md for every option.`;
@@ -46,6 +52,37 @@ function onShutdown(close: () => Promise<void>) {
   process.on('SIGTERM', () => stop('SIGTERM'));
 }
 
+/** `mailroom export|import`: moves mail between the store (DIR/mail.sqlite) and Maildir++. */
+async function maildirCommand(command: 'export' | 'import', dataDir: string | undefined, maildir: string | undefined, users: string[]): Promise<number> {
+  if (!dataDir) throw new ConfigError(`${command} needs --data DIR (or DATA_DIR)`);
+  if (!maildir) throw new ConfigError(`${command} needs --maildir DIR`);
+  const dbFile = path.join(dataDir, 'mail.sqlite');
+  if (!existsSync(dbFile)) throw new ConfigError(`no mail store at ${dbFile}`);
+  if (command === 'export' && !users.length) throw new ConfigError('export needs --user EMAIL (repeat it for several users)');
+  const store = openStore({ path: dbFile });
+  try {
+    if (command === 'export') {
+      for (const r of await exportMaildir(store, { root: maildir, users })) {
+        process.stdout.write(`${r.email}: ${r.messages} messages in ${r.folders} folders → ${r.dir}\n`);
+        for (const w of r.warnings) process.stderr.write(`  warning: ${w}\n`);
+      }
+      return 0;
+    }
+    const res = await importMaildir(store, { root: maildir, users: users.length ? users : undefined });
+    for (const r of res.users) {
+      process.stdout.write(`${r.email}: ${r.imported} messages imported, ${r.skipped} already there, ${r.folders} folders from ${r.dir}\n`);
+      for (const w of r.warnings) process.stderr.write(`  warning: ${w}\n`);
+    }
+    for (const u of res.unknownUsers) process.stderr.write(`skipped ${u}: no such user in this store (create the user first)\n`);
+    return res.unknownUsers.length ? 1 : 0;
+  } catch (err) {
+    if (err instanceof MaildirError) throw new ConfigError(err.message);
+    throw err;
+  } finally {
+    store.close();
+  }
+}
+
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
@@ -53,6 +90,8 @@ async function main(argv: string[]): Promise<number> {
     options: {
       data: { type: 'string' },
       port: { type: 'string' },
+      maildir: { type: 'string' },
+      user: { type: 'string', multiple: true },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -106,6 +145,9 @@ async function main(argv: string[]): Promise<number> {
       process.stdout.write(`Mailroom mail server: IMAP ${mail.ports.imap}, SMTP ${mail.ports.smtp}, submission ${mail.ports.submission}\n`);
       return -1;
     }
+    case 'export':
+    case 'import':
+      return maildirCommand(command, loadConfig(process.env, overrides).dataDir, values.maildir, values.user ?? []);
     case 'serve':
       process.stderr.write('Standalone mode (TLS, real users, outbound delivery) is not available yet; use "demo" or "webmail".\n');
       return 2;
