@@ -252,6 +252,8 @@ export class ImapConnection implements Session {
       }
       const line = this.takeLine();
       if (!line) return this.checkLineLength();
+      // a whole overlong line can arrive in one read; the limit must not depend on TCP segmentation
+      if (line.length > MAX_LINE_BYTES + 2) return this.lineTooLong();
       this.chunks.push(line);
       this.chunksSize += line.length;
       const tail = line.toString('latin1', Math.max(0, line.length - 24));
@@ -295,11 +297,13 @@ export class ImapConnection implements Session {
   }
 
   private checkLineLength(): void {
-    if (this.buffer.length > MAX_LINE_BYTES) {
-      this.logger.warn('line too long');
-      this.writeLine('* BYE Line too long');
-      this.end();
-    }
+    if (this.buffer.length > MAX_LINE_BYTES) this.lineTooLong();
+  }
+
+  private lineTooLong(): void {
+    this.logger.warn('line too long');
+    this.writeLine('* BYE Line too long');
+    this.end();
   }
 
   // ---------- dispatch ----------
