@@ -222,6 +222,32 @@ describe('Maildir++ export and import', () => {
     }
   });
 
+  it('reports bad input in a Maildir without stopping the import', async () => {
+    const root = path.join(tmp, 'bad-input');
+    const dir = path.join(root, 'example.org', 'dave');
+    for (const f of ['', '.Bad*Name', '.Fine']) for (const sub of ['cur', 'new', 'tmp']) fs.mkdirSync(path.join(dir, f, sub), { recursive: true });
+    fs.writeFileSync(path.join(dir, 'cur', '1.M1P1.host:2,S'), '');
+    fs.writeFileSync(path.join(dir, 'cur', '2.M1P1.host:2,zq'), 'Subject: unknown letters\n\nbody\n');
+    fs.writeFileSync(path.join(dir, '.Bad*Name', 'cur', '3.M1P1.host:2,'), 'Subject: x\n\ny\n');
+    fs.writeFileSync(path.join(dir, '.Fine', 'new', '4.M1P1.host'), 'Subject: fine\n\nz\n');
+    fs.writeFileSync(path.join(dir, 'dovecot-uidlist'), 'garbage\n');
+    fs.writeFileSync(path.join(dir, 'dovecot-keywords'), 'not a keyword line\n99 TooFar\n');
+    const store = openStore({ path: ':memory:' });
+    try {
+      store.createUser('dave@example.org', 'pw');
+      const res = await importMaildir(store, { root });
+      const r = res.users[0]!;
+      expect(r.imported).toBe(2);
+      expect(r.warnings.some((w) => w.includes('empty file'))).toBe(true);
+      expect(r.warnings.some((w) => w.includes('Bad*Name'))).toBe(true);
+      const snap = await snapshot(store, 'dave@example.org');
+      expect(snap.find((b) => b.name === 'INBOX')!.messages.map((m) => m.flags)).toEqual([[]]);
+      expect(snap.find((b) => b.name === 'Fine')!.messages).toHaveLength(1);
+    } finally {
+      store.close();
+    }
+  });
+
   it('Dovecot serves the exported Maildir: folders, subscriptions, UIDs, flags, dates and bytes', async () => {
     const dovecot = await startDovecot(exportRoot);
     const client = new ImapFlow({ host: '127.0.0.1', port: dovecot.port, secure: false, auth: { user: 'alice@demo.test', pass: 'pw' }, logger: false });

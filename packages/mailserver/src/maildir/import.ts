@@ -2,7 +2,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fsp } from 'node:fs';
 import path from 'node:path';
-import { toCrlf, type MailStore, type MailboxInfo, type UserRecord } from '../store/index.js';
+import { StoreError, toCrlf, type MailStore, type MailboxInfo, type UserRecord } from '../store/index.js';
 import { MaildirError } from './export.js';
 import {
   KEYWORDS_FILE,
@@ -119,6 +119,7 @@ async function importFolder(store: MailStore, box: MailboxInfo, dir: string, war
     let mtimeMs: number;
     try {
       const st = await fsp.stat(msg.file);
+      if (st.size > store.maxMessageSize) { warnings.push(`${msg.file}: larger than ${store.maxMessageSize} bytes, not imported`); continue; }
       raw = toCrlf(await fsp.readFile(msg.file));
       mtimeMs = st.mtimeMs;
     } catch (err) {
@@ -148,7 +149,13 @@ async function importFolder(store: MailStore, box: MailboxInfo, dir: string, war
       }
     }
     const flags = msg.info === null ? [] : infoToFlags(msg.info, keywords);
-    await store.append(box.id, raw, { flags, internalDate, origin: 'maildir-import' });
+    try {
+      await store.append(box.id, raw, { flags, internalDate, origin: 'maildir-import' });
+    } catch (err) {
+      if (!(err instanceof StoreError)) throw err;
+      warnings.push(`${msg.file}: not imported: ${err.message}`);
+      continue;
+    }
     imported++;
   }
   return { imported, skipped };
