@@ -84,7 +84,8 @@ export function normalizeMailboxName(name: string): string {
 
 function validMailboxName(name: string): boolean {
   if (!name || name.length > 512) return false;
-  if (/[\x00-\x1f\x7f*%]/.test(name)) return false;
+  // IMAP names are 7-bit (modified UTF-7): raw 8-bit bytes (and invalid UTF-8) would be stored lossily
+  if (/[^\x20-\x7e]|[*%]/.test(name)) return false;
   const parts = name.split(HIERARCHY_DELIMITER);
   return parts.every((p) => p.length > 0);
 }
