@@ -16,15 +16,27 @@ export interface DropEntry {
   deleted: boolean;
 }
 
-/** `${mailboxId}.${uidvalidity}.${uid}` → POP3 size; messages are immutable, entries never go stale. */
-const sizeCache = new Map<string, number>();
+/**
+ * Per store: `${mailboxId}.${uidvalidity}.${uid}` → POP3 size. Messages are immutable, so an entry
+ * never goes stale; it saves reading every message again at each login.
+ */
+const sizeCaches = new WeakMap<MailStore, Map<string, number>>();
 
-function rememberSize(key: string, size: number): void {
-  if (sizeCache.size >= SIZE_CACHE_ENTRIES) {
-    const oldest = sizeCache.keys().next();
-    if (!oldest.done) sizeCache.delete(oldest.value);
+function sizeCacheOf(store: MailStore): Map<string, number> {
+  let cache = sizeCaches.get(store);
+  if (!cache) {
+    cache = new Map();
+    sizeCaches.set(store, cache);
   }
-  sizeCache.set(key, size);
+  return cache;
+}
+
+function rememberSize(cache: Map<string, number>, key: string, size: number): void {
+  if (cache.size >= SIZE_CACHE_ENTRIES) {
+    const oldest = cache.keys().next();
+    if (!oldest.done) cache.delete(oldest.value);
+  }
+  cache.set(key, size);
 }
 
 export class Maildrop {
@@ -39,6 +51,7 @@ export class Maildrop {
     if (!mailbox) throw err('Maildrop not available', 'SYS/PERM');
     const uids = await store.listUids(mailbox.id);
     const entries: DropEntry[] = [];
+    const sizeCache = sizeCacheOf(store);
     for (const uid of uids) {
       const key = `${mailbox.id}.${mailbox.uidvalidity}.${uid}`;
       let size = sizeCache.get(key);
@@ -46,7 +59,7 @@ export class Maildrop {
         const raw = await store.getRaw(mailbox.id, uid);
         if (!raw) continue; // expunged meanwhile
         size = wireSize(raw);
-        rememberSize(key, size);
+        rememberSize(sizeCache, key, size);
       }
       entries.push({ n: entries.length + 1, uid, size, deleted: false });
     }
