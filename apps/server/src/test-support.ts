@@ -1,50 +1,63 @@
-// Test support: the real embedded mail server on port 0 (seeded like the demo, smaller) with the
-// webmail app in front of it, driven by supertest. No mock IMAP server.
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { seedDemo, startMailServer, type RunningMailServer } from '@mailroom/mailserver';
+// Test support: a real mail backend on loopback (the embedded server, Dovecot + Postfix, or the
+// embedded server without SORT/ESEARCH/LIST-STATUS/IDLE — see @mailroom/testkit), seeded like the
+// demo but smaller, with the webmail app in front of it, driven by supertest. No mock IMAP server.
 import request from 'supertest';
+import { startBackend, type BackendKind, type RunningBackend } from '@mailroom/testkit';
 import { CSRF_COOKIE, CSRF_HEADER } from '@mailroom/shared';
 import { closeContext, createApp, createContext } from './app.js';
 import { loadConfig, type Config } from './config.js';
 import type { AppContext } from './context.js';
 import { createLogger } from './logger.js';
 
+export { BACKEND_KINDS, type BackendKind } from '@mailroom/testkit';
+
 export interface TestStack {
-  mail: RunningMailServer;
+  kind: BackendKind;
+  backend: RunningBackend;
+  imap: { host: string; port: number };
+  submission: { host: string; port: number };
   ctx: AppContext;
   app: ReturnType<typeof createApp>;
   config: Config;
   close(): Promise<void>;
 }
 
-export async function startTestStack(opts: { perUser?: number; config?: Partial<Config> } = {}): Promise<TestStack> {
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'mailroom-test-'));
-  const mail = await startMailServer({ dataDir, host: '127.0.0.1', ports: { imap: 0, smtp: 0, submission: 0 }, allowInsecureAuth: true });
-  await seedDemo(mail.store, { domain: 'demo.test', password: 'demo', perUser: opts.perUser ?? 30 });
-  const config = loadConfig(
-    {},
-    {
-      imapPort: mail.ports.imap,
-      submissionPort: mail.ports.submission,
-      logLevel: 'silent',
-      ...opts.config,
-    },
-  );
-  const ctx = createContext(config, createLogger('silent'));
-  const app = createApp(ctx);
-  return {
-    mail,
-    ctx,
-    app,
-    config,
-    async close() {
-      await closeContext(ctx);
-      await mail.close();
-      rmSync(dataDir, { recursive: true, force: true });
-    },
-  };
+export async function startTestStack(
+  opts: { backend?: BackendKind; perUser?: number; config?: Partial<Config> } = {},
+): Promise<TestStack> {
+  const kind = opts.backend ?? 'embedded';
+  const backend = await startBackend(kind, { perUser: opts.perUser ?? 30 });
+  try {
+    const config = loadConfig(
+      {},
+      {
+        imapHost: backend.imap.host,
+        imapPort: backend.imap.port,
+        submissionHost: backend.submission.host,
+        submissionPort: backend.submission.port,
+        logLevel: 'silent',
+        ...opts.config,
+      },
+    );
+    const ctx = createContext(config, createLogger('silent'));
+    const app = createApp(ctx);
+    return {
+      kind,
+      backend,
+      imap: backend.imap,
+      submission: backend.submission,
+      ctx,
+      app,
+      config,
+      async close() {
+        await closeContext(ctx);
+        await backend.close();
+      },
+    };
+  } catch (err) {
+    await backend.close();
+    throw err;
+  }
 }
 
 /** A supertest agent that keeps cookies and sends the CSRF header like the SPA does. */

@@ -13,6 +13,7 @@ import { DEMO_USERS, seedDemo, startMailServer, type RunningMailServer } from '@
 import { startDovecot, type MailUser } from './dovecot.js';
 import { startPostfix } from './postfix.js';
 import { seedImapDemo } from './seed-imap.js';
+import { onProcessExit } from './util.js';
 
 export type BackendKind = 'embedded' | 'dovecot-postfix' | 'embedded-minimal';
 export const BACKEND_KINDS: readonly BackendKind[] = ['embedded', 'dovecot-postfix', 'embedded-minimal'];
@@ -69,6 +70,8 @@ async function startEmbedded(kind: BackendKind, opts: Required<Pick<BackendOptio
     const { users } = await seedDemo(mail.store, { domain: opts.domain, password: opts.password, perUser: opts.perUser, now: opts.now });
     for (const u of opts.users ?? []) if (!mail.store.findUser(u.email)) mail.store.createUser(u.email, u.password);
     const running = mail;
+    // a process stopped by a signal still leaves no data behind
+    const unregister = onProcessExit(() => rmSync(dataDir, { recursive: true, force: true }));
     let closing: Promise<void> | undefined;
     return {
       kind,
@@ -80,6 +83,7 @@ async function startEmbedded(kind: BackendKind, opts: Required<Pick<BackendOptio
       close: () =>
         (closing ??= (async () => {
           await running.close();
+          unregister();
           rmSync(dataDir, { recursive: true, force: true });
         })()),
     };
