@@ -7,6 +7,7 @@ import { openStore, type MailStore } from './store/index.js';
 import { startInboundSmtp } from './smtp/inbound.js';
 import { ListenError, type ListenerTls } from './smtp/listener.js';
 import { startSubmissionSmtp } from './smtp/submission.js';
+import { OutboundQueue, type OutboundQueueOptions } from './queue/queue.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORTS = { imap: 1143, smtp: 2525, submission: 1587, pop3: 1110 } as const;
@@ -35,10 +36,18 @@ export interface MailServerConfig {
   logger?: Logger;
   /** IMAP options; `hideCapabilities` leaves capabilities out (and refuses their commands), for tests against a minimal server. */
   imap?: { hideCapabilities?: string[] };
+  /**
+   * Outbound queue (dataDir/queue.sqlite) for mail that authenticated users send to remote
+   * domains: MX resolver, retry schedule, lifetime, concurrency. `false` disables remote delivery
+   * (submission then refuses remote recipients with 550 5.7.1).
+   */
+  queue?: Omit<OutboundQueueOptions, 'dataDir' | 'hostname' | 'store' | 'logger'> | false;
 }
 
 export interface RunningMailServer {
   store: MailStore;
+  /** The outbound queue, null when disabled. */
+  queue: OutboundQueue | null;
   /** `pop3` is null when POP3 is disabled. */
   ports: { imap: number; smtp: number; submission: number; pop3: number | null };
   /** Stops the listeners (open connections are closed), then the store. Safe to call twice. */
@@ -76,17 +85,23 @@ export async function startMailServer(config: MailServerConfig): Promise<Running
   mkdirSync(config.dataDir, { recursive: true });
   const store = openStore({ path: path.join(config.dataDir, 'mail.sqlite'), logger });
   const listeners: Closable[] = [];
+  let queue: OutboundQueue | null = null;
 
   const closeAll = async (): Promise<void> => {
     const results = await Promise.allSettled(listeners.map((l) => l.close()));
     for (const r of results) {
       if (r.status === 'rejected') logger?.warn({ err: r.reason as unknown }, 'error while closing a listener');
     }
+    // after the listeners (nothing new is queued), before the store (DSNs go into it)
+    await queue?.close().catch((err: unknown) => logger?.warn({ err }, 'error while closing the outbound queue'));
     store.close();
   };
 
   let ports: RunningMailServer['ports'];
   try {
+    if (config.queue !== false) {
+      queue = new OutboundQueue({ ...config.queue, dataDir: config.dataDir, hostname, store, logger });
+    }
     const imap = await bindOrExplain('IMAP', host, wanted.imap, () =>
       startImapServer({ store, host, port: wanted.imap, logger, hideCapabilities: config.imap?.hideCapabilities }),
     );
@@ -110,6 +125,7 @@ export async function startMailServer(config: MailServerConfig): Promise<Running
       logger,
       tls: config.tls,
       allowInsecureAuth: config.allowInsecureAuth,
+      queue: queue ?? undefined,
     });
     listeners.push(submission);
     // POP3 (RFC 1939) on the same store; with a certificate, USER/PASS and AUTH need STLS first
@@ -132,6 +148,7 @@ export async function startMailServer(config: MailServerConfig): Promise<Running
   let closing: Promise<void> | undefined;
   return {
     store,
+    queue,
     ports,
     close() {
       closing ??= closeAll();
@@ -145,6 +162,7 @@ export type { UserRecord, DeliverOptions } from './store/index.js';
 export { startInboundSmtp } from './smtp/inbound.js';
 export { startSubmissionSmtp } from './smtp/submission.js';
 export { ListenError, type SmtpListener } from './smtp/listener.js';
+export * from './queue/index.js';
 export { startPop3Server, type Pop3ServerOptions, type Pop3ServerHandle } from './pop3/server.js';
 export * from './seed/index.js';
 export * from './maildir/index.js';

@@ -54,6 +54,41 @@ export function resolveRecipient(store: MailStore, address: string): RecipientRe
   return { kind: 'unknown' };
 }
 
+/**
+ * Classic relay tricks in a recipient of one of our domains (RFC 5321 section 3.6 and appendix C,
+ * RFC 2505): the percent hack (`user%other@local`), UUCP bang paths (`other!user@local`) and quoted
+ * local parts holding `@` or a route. We never interpret them, so they can only be an attempt to
+ * relay: refused with 550 5.7.1 instead of being looked up.
+ */
+export function relayTrick(address: string): SmtpError | null {
+  const parts = splitAddress(address.trim());
+  if (!parts) return null;
+  const { local } = parts;
+  if (local.includes('%')) return new SmtpError(550, '5.7.1 Relay access denied: percent-hack routing is not accepted');
+  if (local.includes('!')) return new SmtpError(550, '5.7.1 Relay access denied: bang-path routing is not accepted');
+  if (local.includes('@') || local.includes(':') || local.includes(',')) {
+    return new SmtpError(550, '5.7.1 Relay access denied: routing in the local part is not accepted');
+  }
+  return null;
+}
+
+/**
+ * SMTP smuggling (CVE-2023-51764 class): a line holding only a dot with a bare LF or bare CR
+ * next to it is an end-of-data sequence to some servers and not to others. smtp-server only
+ * ends DATA at CRLF.CRLF, so nothing is split here; such a message is refused anyway so that it
+ * cannot be relayed to a server that would split it.
+ */
+export function hasSmugglingSequence(raw: Buffer): boolean {
+  const text = raw.toString('latin1');
+  if (/^\.(?:\n|\r(?!\n))/.test(text)) return true;
+  const re = /(?:\r\n|\n|\r)\.(?:\r\n|\n|\r)/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    if (m[0] !== '\r\n.\r\n') return true;
+    re.lastIndex = m.index + 1;
+  }
+  return false;
+}
+
 export function noSuchUser(address: string): SmtpError {
   return new SmtpError(550, `5.1.1 <${headerSafe(address)}>: no such user here`);
 }
@@ -177,7 +212,12 @@ export function handleData(opts: {
   session: SMTPServerSession;
   tracker: DeliveryTracker;
   logger?: Logger;
-  transform?: (raw: Buffer, receivedAt: Date) => Buffer;
+  transform?: (raw: Buffer, receivedAt: Date) => Buffer | Promise<Buffer>;
+  /**
+   * Takes the remote recipients (submission only): must commit them durably before it resolves.
+   * Without it, remote recipients are ignored (the RCPT policy refused them already).
+   */
+  enqueueRemote?: (mailFrom: string, recipients: string[], raw: Buffer, receivedAt: Date) => Promise<string> | string;
   callback: (err?: Error | null, message?: string) => void;
 }): void {
   const { store, session, logger } = opts;
@@ -188,13 +228,29 @@ export function handleData(opts: {
     const raw = await readMessage(opts.stream);
     if (!raw) return; // over the size limit: smtp-server answers 552 (rejectOversized)
     if (countReceived(raw) > MAX_HOPS) throw new SmtpError(554, '5.4.6 Too many hops, mail loop detected');
-    const message = opts.transform ? opts.transform(raw, receivedAt) : raw;
+    if (hasSmugglingSequence(raw)) {
+      logger?.warn({ cid: session.id }, 'refused a message with a bare LF/CR end-of-data lookalike (SMTP smuggling)');
+      throw new SmtpError(550, '5.5.2 Message refused: a line holding only a dot ends with a bare LF or CR (possible SMTP smuggling)');
+    }
+    const message = opts.transform ? await opts.transform(raw, receivedAt) : raw;
     const recipients: LocalDelivery[] = [];
+    const remote: string[] = [];
     for (const address of rcptTo) {
       const resolved = resolveRecipient(store, address);
       if (resolved.kind === 'local') recipients.push({ address, user: resolved.user });
+      else if (resolved.kind === 'remote' && opts.enqueueRemote) remote.push(address);
     }
-    if (recipients.length === 0) throw new SmtpError(451, '4.3.0 Recipients are no longer available');
+    if (recipients.length === 0 && remote.length === 0) throw new SmtpError(451, '4.3.0 Recipients are no longer available');
+    if (remote.length > 0 && opts.enqueueRemote) {
+      try {
+        const id = await opts.enqueueRemote(mailFrom, remote, message, receivedAt);
+        logger?.info({ cid: session.id, queueId: id, rcpts: remote.length }, 'queued for remote delivery');
+      } catch (err) {
+        logger?.error({ cid: session.id, err }, 'could not queue the message');
+        throw new SmtpError(451, '4.3.0 Could not queue the message, try again later');
+      }
+    }
+    if (recipients.length === 0) return;
     await deliverLocal({
       store,
       recipients,
@@ -216,16 +272,21 @@ export function handleData(opts: {
 export function checkRecipient(
   store: MailStore,
   address: string,
-  remoteError: SmtpError,
+  remoteError: SmtpError | null,
   session: SMTPServerSession,
   logger: Logger | undefined,
+  maxRecipients = MAX_RECIPIENTS,
 ): SmtpError | null {
-  if (session.envelope.rcptTo.length >= MAX_RECIPIENTS) {
+  if (session.envelope.rcptTo.length >= maxRecipients) {
     return new SmtpError(452, '4.5.3 Too many recipients');
   }
   const cid = session.id;
   try {
     const resolved = resolveRecipient(store, address);
+    if (resolved.kind !== 'remote') {
+      const trick = relayTrick(address);
+      if (trick) return trick;
+    }
     switch (resolved.kind) {
       case 'local':
         return null;

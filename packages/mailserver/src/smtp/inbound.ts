@@ -27,6 +27,10 @@ export async function startInboundSmtp(opts: InboundOptions): Promise<SmtpListen
     disabledCommands: ['AUTH'],
 
     onRcptTo(address, session, callback) {
+      // null sender abuse: a bounce (MAIL FROM:<>) goes to exactly one recipient (RFC 3464 / RFC 5321 4.5.5)
+      if (session.envelope.mailFrom && session.envelope.mailFrom.address === '' && session.envelope.rcptTo.length >= 1) {
+        return callback(new SmtpError(550, '5.7.1 A message from the null sender may have only one recipient'));
+      }
       const refusal = checkRecipient(store, address.address, new SmtpError(550, '5.7.1 Relay access denied'), session, log);
       callback(refusal);
     },

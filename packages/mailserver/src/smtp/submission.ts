@@ -7,7 +7,9 @@ import {
   handleData,
   checkRecipient,
   splitAddress,
+  traceHeaders,
 } from './delivery.js';
+import type { OutboundQueue } from '../queue/queue.js';
 import { formatRfc5322Date, hasHeader, joinMessage, splitMessage } from './headers.js';
 import { baseServerOptions, startListener, type SmtpListener, type SmtpRoleOptions } from './listener.js';
 
@@ -15,6 +17,10 @@ export interface SubmissionOptions extends SmtpRoleOptions {
   store: MailStore;
   /** Allow AUTH PLAIN/LOGIN without TLS. Only for a loopback demo. */
   allowInsecureAuth?: boolean;
+  /** Outbound queue for remote recipients; without it remote recipients are refused (550 5.7.1). */
+  queue?: Pick<OutboundQueue, 'enqueue'>;
+  /** Signs a submitted message (DKIM) before it is stored or queued. */
+  sign?: (raw: Buffer) => Promise<Buffer>;
 }
 
 function isUserRecord(value: unknown): value is UserRecord {
@@ -50,10 +56,10 @@ function isOwnAddress(user: UserRecord, address: string): boolean {
 /**
  * The submission role (port 587 style): AUTH PLAIN/LOGIN required, MAIL FROM must be the
  * authenticated user's address, local recipients are delivered like inbound mail, remote ones
- * are refused until the outbound queue exists.
+ * go to the outbound queue (committed before the 250), or are refused when there is no queue.
  */
 export async function startSubmissionSmtp(opts: SubmissionOptions): Promise<SmtpListener> {
-  const { store, logger } = opts;
+  const { store, logger, queue } = opts;
   const log = logger?.child({ component: 'smtp-submission' });
   const tracker = new DeliveryTracker();
 
@@ -96,7 +102,8 @@ export async function startSubmissionSmtp(opts: SubmissionOptions): Promise<Smtp
     },
 
     onRcptTo(address, session, callback) {
-      const refusal = checkRecipient(store, address.address, new SmtpError(550, '5.7.1 delivery to remote domains is not enabled yet'), session, log);
+      const remote = opts.queue ? null : new SmtpError(550, '5.7.1 delivery to remote domains is not enabled yet');
+      const refusal = checkRecipient(store, address.address, remote, session, log);
       callback(refusal);
     },
 
@@ -108,7 +115,22 @@ export async function startSubmissionSmtp(opts: SubmissionOptions): Promise<Smtp
         session,
         tracker,
         logger: log,
-        transform: (raw, now) => prepareSubmitted(raw, { hostname: opts.hostname, now }),
+        transform: async (raw, now) => {
+          const prepared = prepareSubmitted(raw, { hostname: opts.hostname, now });
+          return opts.sign ? opts.sign(prepared) : prepared;
+        },
+        enqueueRemote: queue
+          ? (mailFrom, recipients, message, receivedAt) => {
+              // our Received field (RFC 5321 section 4.4); Return-Path is added by the final delivery
+              const trace = traceHeaders(
+                { hostname: opts.hostname, session, mailFrom, receivedAt },
+                recipients.length === 1 ? recipients[0]! : '',
+              )
+                .replace(/^Return-Path: [^\r\n]*\r\n/, '')
+                .replace(/\r\n\tfor <>;/, ';');
+              return queue.enqueue(mailFrom, recipients, Buffer.concat([Buffer.from(trace, 'utf8'), message]));
+            }
+          : undefined,
         callback,
       });
     },
