@@ -243,6 +243,21 @@ describe('POP3 transaction state', () => {
     d.destroy();
   });
 
+  it('two sessions of the same user each remove what they marked', async () => {
+    const uids = await inboxUids(srv.store);
+    const d = new RawPop3();
+    await d.connect(srv.port);
+    await c.login();
+    await d.login();
+    expect(await c.cmd('DELE 1')).toMatch(/^\+OK/);
+    expect(await d.cmd('DELE 1')).toMatch(/^\+OK/);
+    expect(await d.cmd('DELE 3')).toMatch(/^\+OK/);
+    expect(await c.cmd('QUIT')).toBe('+OK Bye, 2 messages left');
+    expect(await d.cmd('QUIT')).toBe('+OK Bye, 1 messages left');
+    expect(await inboxUids(srv.store)).toEqual([uids[1]]);
+    d.destroy();
+  });
+
   it('QUIT in the authorization state closes without touching the mailbox', async () => {
     expect(await c.cmd('QUIT')).toBe('+OK Bye');
     await c.waitClosed();
