@@ -1,5 +1,6 @@
-// Display helpers for addresses, dates and sizes.
+// Display helpers for addresses, dates and sizes (localised with Intl in the active UI language).
 import type { Address } from '@mailroom/shared';
+import { currentLocale, t } from './i18n.js';
 
 export function addressName(a: Address): string {
   return a.name.trim() || a.address;
@@ -24,32 +25,38 @@ function parseDate(iso: string): Date | null {
 export function formatListDate(iso: string, now: Date = new Date()): string {
   const d = parseDate(iso);
   if (!d) return '';
+  const locale = currentLocale();
   if (d.toDateString() === now.toDateString()) {
-    return d.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' });
+    return d.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
   }
   if (d.getFullYear() === now.getFullYear()) {
-    return d.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
+    return d.toLocaleDateString(locale, { month: 'short', day: 'numeric' });
   }
-  return d.toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+  return d.toLocaleDateString(locale, { year: 'numeric', month: 'short', day: 'numeric' });
 }
 
 /** Full date and time, for the reading pane and accessible names. */
-export function formatFullDate(iso: string): string {
-  const d = parseDate(iso);
-  if (!d) return iso;
-  return d.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+export function formatFullDate(iso: string | Date): string {
+  const d = typeof iso === 'string' ? parseDate(iso) : iso;
+  if (!d) return String(iso);
+  return d.toLocaleString(currentLocale(), { dateStyle: 'medium', timeStyle: 'short' });
 }
 
-const UNITS = ['bytes', 'KB', 'MB', 'GB'];
+export function formatNumber(value: number, options?: Intl.NumberFormatOptions): string {
+  return new Intl.NumberFormat(currentLocale(), options).format(value);
+}
+
+const UNITS = ['KB', 'MB', 'GB', 'TB'];
 
 export function formatSize(bytes: number): string {
   if (!Number.isFinite(bytes) || bytes < 0) return '';
-  if (bytes < 1024) return `${bytes} ${bytes === 1 ? 'byte' : 'bytes'}`;
-  let value = bytes;
+  if (bytes < 1024) return t('{{count}} bytes', { count: bytes, formattedCount: formatNumber(bytes) });
+  let value = bytes / 1024;
   let unit = 0;
   while (value >= 1024 && unit < UNITS.length - 1) {
     value /= 1024;
     unit++;
   }
-  return `${value < 10 ? value.toFixed(1) : Math.round(value)} ${UNITS[unit]}`;
+  const digits = value < 10 ? 1 : 0;
+  return `${formatNumber(value, { minimumFractionDigits: digits, maximumFractionDigits: digits })} ${UNITS[unit]}`;
 }

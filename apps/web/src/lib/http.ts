@@ -131,3 +131,30 @@ export const api = {
 export function mailboxPath(mailbox: string): string {
   return `/api/mailboxes/${encodeURIComponent(mailbox)}`;
 }
+
+/** GETs a text resource (message source); errors as ApiError like apiRequest. */
+export async function fetchText(path: string, signal?: AbortSignal): Promise<string> {
+  let response: Response;
+  try {
+    response = await fetch(path, { credentials: 'same-origin', signal });
+  } catch (err) {
+    if (err instanceof DOMException && err.name === 'AbortError') throw err;
+    throw new ApiError(0, 'network', 'Cannot reach the server. Check your connection and try again.');
+  }
+  const text = await response.text().catch(() => '');
+  if (!response.ok) {
+    let code = 'http_error';
+    let message = fallbackMessage(response.status);
+    try {
+      const data = JSON.parse(text) as unknown;
+      if (isErrorBody(data)) {
+        code = data.error.code;
+        message = data.error.message;
+      }
+    } catch {
+      // not JSON
+    }
+    throw new ApiError(response.status, code, message);
+  }
+  return text;
+}

@@ -49,7 +49,7 @@ export function renderApp(ui: ReactElement) {
 
 export function mailbox(path: string, extra: Partial<Mailbox> = {}): Mailbox {
   const name = path.split('/').pop() ?? path;
-  return { path, name, delimiter: '/', specialUse: null, total: 0, unseen: 0, subscribed: true, ...extra };
+  return { path, name, delimiter: '/', specialUse: null, total: 0, unseen: 0, subscribed: true, parent: null, flags: [], ...extra };
 }
 
 export function summary(uid: number, extra: Partial<MessageSummary> = {}): MessageSummary {
@@ -64,6 +64,8 @@ export function summary(uid: number, extra: Partial<MessageSummary> = {}): Messa
     flagged: false,
     hasAttachments: false,
     size: 1000,
+    preview: `Preview of ${uid}`,
+    keywords: [],
     ...extra,
   };
 }

@@ -60,6 +60,39 @@ export function replyDraft(message: MessageDetail): ComposeDraft {
   return draft;
 }
 
+/** Reply to the sender and every other recipient except me. */
+export function replyAllDraft(message: MessageDetail, me: string): ComposeDraft {
+  const draft = replyDraft(message);
+  const mine = me.toLowerCase();
+  const first = draft.to.toLowerCase();
+  const seen = new Set([mine, first]);
+  const others: string[] = [];
+  for (const a of [...message.to, ...message.cc]) {
+    const addr = a.address.toLowerCase();
+    if (!addr || seen.has(addr)) continue;
+    seen.add(addr);
+    others.push(a.address);
+  }
+  return { ...draft, cc: others.join(', ') };
+}
+
+/** Forward: empty recipients, "Fwd: " subject, the original headers and text below. */
+export function forwardDraft(message: MessageDetail): ComposeDraft {
+  const subject = /^fwd?:/i.test(message.subject.trim()) ? message.subject.trim() : `Fwd: ${message.subject.trim()}`;
+  const lines = [
+    '',
+    '',
+    '---------- Forwarded message ----------',
+    `From: ${message.from.map(formatAddress).join(', ')}`,
+    `Date: ${formatFullDate(message.date)}`,
+    `Subject: ${message.subject}`,
+    `To: ${message.to.map(formatAddress).join(', ')}`,
+    '',
+    message.text ?? '',
+  ];
+  return { to: '', cc: '', subject, text: lines.join('\n') };
+}
+
 export const sendMessageMutation = (queryClient: QueryClient) =>
   mutationOptions({
     mutationKey: ['send'],

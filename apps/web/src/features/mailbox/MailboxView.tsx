@@ -1,36 +1,62 @@
-import { useEffect, useRef } from 'react';
-import type { Mailbox } from '@mailroom/shared';
-import { MessageList } from './MessageList.js';
-import { MESSAGE_PAGE_SIZE } from './mailbox.queries.js';
-import { useMessages } from './useMailboxes.js';
-import { folderDisplayName } from './folders.js';
+import { useEffect, useId, useState, type Ref } from 'react';
+import { useTranslation } from 'react-i18next';
+import { formatNumber } from '../../lib/format.js';
+import type { Folder, ListView, MessageAction, SortField } from '../../lib/api-types.js';
 import { Icon } from '../../components/Icon/Icon.js';
+import { folderDisplayName, orderFolders } from './folders.js';
+import { MessageList, type RowClick } from './MessageList.js';
+import type { MessageRows } from './useMailboxes.js';
+import type { MessageRow } from '../../lib/api-types.js';
+
+const SEARCH_DEBOUNCE_MS = 300;
 
 interface MailboxViewProps {
-  mailbox: Mailbox | null;
+  mailbox: Folder | null;
   path: string | null;
-  page: number;
-  onPage: (page: number) => void;
-  selectedUid: number | null;
+  folders: readonly Folder[];
+  rows: MessageRows;
+  view: ListView;
+  onView: (view: ListView) => void;
+  selected: ReadonlySet<number>;
+  cursor: number;
+  focusCursor: number;
   openUid: number | null;
-  onSelect: (uid: number) => void;
-  onOpen: (uid: number, viaKeyboard: boolean) => void;
+  onClickRow: (click: RowClick) => void;
+  onCursor: (index: number, extend: boolean) => void;
+  onOpen: (index: number, viaKeyboard: boolean) => void;
+  onSelectAll: (all: boolean) => void;
+  onAction: (action: MessageAction, destination?: string) => void;
+  onDragRows: (row: MessageRow) => number[];
+  searchRef: Ref<HTMLInputElement>;
 }
 
-/** The middle pane: folder title, pager and the message list. */
-export function MailboxView({ mailbox, path, page, onPage, selectedUid, openUid, onSelect, onOpen }: MailboxViewProps) {
-  const messages = useMessages(path, page);
-  const bodyRef = useRef<HTMLDivElement>(null);
+const SORTS: ReadonlyArray<{ value: SortField; label: string }> = [
+  { value: 'date', label: 'Date' },
+  { value: 'from', label: 'Sender' },
+  { value: 'subject', label: 'Subject' },
+  { value: 'size', label: 'Size' },
+  { value: 'arrival', label: 'Arrival' },
+];
+
+/** The middle pane: folder title, search, sorting, bulk actions and the virtualised message list. */
+export function MailboxView(props: MailboxViewProps) {
+  const { mailbox, path, folders, rows, view, onView, selected, onAction } = props;
+  const { t } = useTranslation();
+  const ids = { sort: useId(), move: useId(), search: useId() };
+  const [search, setSearch] = useState(view.q);
   useEffect(() => {
-    bodyRef.current?.scrollTo?.({ top: 0 });
-  }, [path, page]);
-  const data = messages.data;
-  const total = data?.total ?? 0;
-  const pageSize = data?.pageSize ?? MESSAGE_PAGE_SIZE;
-  const first = total === 0 ? 0 : (page - 1) * pageSize + 1;
-  const last = Math.min(total, (page - 1) * pageSize + (data?.messages.length ?? 0));
+    if (search === view.q) return;
+    const timer = setTimeout(() => onView({ ...view, q: search }), SEARCH_DEBOUNCE_MS);
+    return () => clearTimeout(timer);
+  }, [search, view, onView]);
+
   const title = mailbox ? folderDisplayName(mailbox) : (path ?? '');
   const showRecipients = mailbox?.specialUse === '\\Sent' || mailbox?.specialUse === '\\Drafts';
+  const special = mailbox?.specialUse?.toLowerCase() ?? '';
+  const count = selected.size;
+  const loadedAll = count > 0 && rows.total > 0 && count >= rows.total;
+  const act = (action: MessageAction) => () => onAction(action);
+  const moveTargets = orderFolders(folders).filter((e) => e.mailbox.path !== path);
 
   return (
     <section className="pane pane-list" aria-labelledby="mailbox-title">
@@ -38,54 +64,147 @@ export function MailboxView({ mailbox, path, page, onPage, selectedUid, openUid,
         <h1 id="mailbox-title" className="list-title">
           {title}
         </h1>
-        <div className="pager">
-          <span className="pager-count" aria-live="polite">
-            {data ? (total === 0 ? '0 messages' : `${first}–${last} of ${total}`) : ''}
-          </span>
-          <button
-            type="button"
-            className="btn btn-icon"
-            onClick={() => onPage(page - 1)}
-            disabled={page <= 1}
-            aria-label="Newer"
-            title="Newer"
-          >
-            <Icon name="left" />
-          </button>
-          <button
-            type="button"
-            className="btn btn-icon"
-            onClick={() => onPage(page + 1)}
-            disabled={!data || page * pageSize >= total}
-            aria-label="Older"
-            title="Older"
-          >
-            <Icon name="right" />
-          </button>
-        </div>
+        <span className="pager-count" aria-live="polite">
+          {rows.ready ? t('{{count}} messages', { count: rows.total, formattedCount: formatNumber(rows.total) }) : ''}
+        </span>
       </header>
-      <div className="list-body" aria-busy={messages.isFetching} ref={bodyRef}>
-        {messages.isPending && path !== null && <p className="pane-note">Loading messages…</p>}
-        {messages.isError && (
-          <div role="alert" className="pane-note error-note">
-            <p>{messages.error.message}</p>
-            <button type="button" className="btn" onClick={() => void messages.refetch()}>
-              Try again
+      <div className="list-search" role="search">
+        <Icon name="search" />
+        <label htmlFor={ids.search} className="visually-hidden">
+          {t('Search mail')}
+        </label>
+        <input
+          id={ids.search}
+          ref={props.searchRef}
+          type="search"
+          placeholder={t('Search mail')}
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+          onKeyDown={(e) => {
+            if (e.key === 'Enter') onView({ ...view, q: search });
+            if (e.key === 'Escape') (e.target as HTMLInputElement).blur();
+          }}
+        />
+      </div>
+      <div className="list-toolbar" role="toolbar" aria-label={t('Message list')}>
+        <input
+          type="checkbox"
+          className="select-all"
+          aria-label={t('Select all')}
+          checked={loadedAll}
+          ref={(el) => {
+            if (el) el.indeterminate = count > 0 && !loadedAll;
+          }}
+          onChange={(e) => props.onSelectAll(e.target.checked)}
+        />
+        {count > 0 ? (
+          <>
+            <span className="selection-count">{t('{{count}} selected', { count, formattedCount: formatNumber(count) })}</span>
+            <button type="button" className="btn btn-icon" aria-label={t('Mark selected as read')} title={t('Mark selected as read')} onClick={act('read')}>
+              <Icon name="eye" />
             </button>
-          </div>
-        )}
-        {data && data.messages.length === 0 && <p className="pane-note">No messages in this folder.</p>}
-        {data && (
-          <MessageList
-            messages={data.messages}
-            showRecipients={showRecipients}
-            selectedUid={selectedUid}
-            openUid={openUid}
-            onSelect={onSelect}
-            onOpen={onOpen}
-          />
+            <button type="button" className="btn btn-icon" aria-label={t('Mark selected as unread')} title={t('Mark selected as unread')} onClick={act('unread')}>
+              <Icon name="mail" />
+            </button>
+            <button type="button" className="btn btn-icon" aria-label={t('Flag selected')} title={t('Flag selected')} onClick={act('flag')}>
+              <Icon name="star" />
+            </button>
+            <button type="button" className="btn btn-icon" aria-label={t('Remove flag from selected')} title={t('Remove flag from selected')} onClick={act('unflag')}>
+              <Icon name="star" className="icon-muted" />
+            </button>
+            {special !== '\\archive' && (
+              <button type="button" className="btn btn-icon" aria-label={t('Archive selected')} title={t('Archive selected')} onClick={act('archive')}>
+                <Icon name="archive" />
+              </button>
+            )}
+            {special === '\\junk' ? (
+              <button type="button" className="btn btn-icon" aria-label={t('Not junk')} title={t('Not junk')} onClick={act('notjunk')}>
+                <Icon name="inbox" />
+              </button>
+            ) : (
+              <button type="button" className="btn btn-icon" aria-label={t('Mark selected as junk')} title={t('Mark selected as junk')} onClick={act('junk')}>
+                <Icon name="junk" />
+              </button>
+            )}
+            <button type="button" className="btn btn-icon" aria-label={t('Delete selected')} title={t('Delete selected')} onClick={act('delete')}>
+              <Icon name="trash" />
+            </button>
+            <label htmlFor={ids.move} className="visually-hidden">
+              {t('Move to')}
+            </label>
+            <select
+              id={ids.move}
+              className="move-select"
+              value=""
+              onChange={(e) => {
+                if (e.target.value) onAction('move', e.target.value);
+              }}
+            >
+              <option value="">{t('Move to…')}</option>
+              {moveTargets.map(({ mailbox: m, depth }) => (
+                <option key={m.path} value={m.path}>
+                  {'\u00a0'.repeat(depth * 2)}
+                  {folderDisplayName(m)}
+                </option>
+              ))}
+            </select>
+          </>
+        ) : (
+          <>
+            <label htmlFor={ids.sort} className="visually-hidden">
+              {t('Sort by')}
+            </label>
+            <select
+              id={ids.sort}
+              value={view.sort}
+              onChange={(e) => onView({ ...view, sort: e.target.value as SortField })}
+            >
+              {SORTS.map((s) => (
+                <option key={s.value} value={s.value}>
+                  {t(s.label)}
+                </option>
+              ))}
+            </select>
+            <button
+              type="button"
+              className="btn btn-icon"
+              aria-label={view.order === 'desc' ? t('Descending order') : t('Ascending order')}
+              title={view.order === 'desc' ? t('Descending order') : t('Ascending order')}
+              onClick={() => onView({ ...view, order: view.order === 'desc' ? 'asc' : 'desc' })}
+            >
+              <Icon name={view.order === 'desc' ? 'sortDesc' : 'sortAsc'} />
+            </button>
+            <label className="toggle">
+              <input type="checkbox" checked={view.threads} onChange={(e) => onView({ ...view, threads: e.target.checked })} />
+              <span>{t('Conversations')}</span>
+            </label>
+          </>
         )}
       </div>
+      {!rows.ready && !rows.error && path !== null && <p className="pane-note">{t('Loading messages…')}</p>}
+      {rows.error && (
+        <div role="alert" className="pane-note error-note">
+          <p>{rows.error.message}</p>
+          <button type="button" className="btn" onClick={rows.refetch}>
+            {t('Try again')}
+          </button>
+        </div>
+      )}
+      {rows.ready && rows.total === 0 && (
+        <p className="pane-note">{view.q ? t('No messages match your search.') : t('No messages in this folder.')}</p>
+      )}
+      <MessageList
+        rows={rows}
+        showRecipients={showRecipients}
+        selected={selected}
+        cursor={props.cursor}
+        focusCursor={props.focusCursor}
+        openUid={props.openUid}
+        onClickRow={props.onClickRow}
+        onCursor={props.onCursor}
+        onOpen={props.onOpen}
+        onDragRows={props.onDragRows}
+      />
     </section>
   );
 }

@@ -1,5 +1,6 @@
 // Folder ordering and naming for the folder pane.
 import type { Mailbox } from '@mailroom/shared';
+import { t } from '../../lib/i18n.js';
 
 const SPECIAL_ORDER = ['\\Inbox', '\\Drafts', '\\Sent', '\\Archive', '\\Junk', '\\Trash'];
 
@@ -9,7 +10,7 @@ export function isInbox(m: Pick<Mailbox, 'path' | 'specialUse'>): boolean {
 
 /** Name shown to the user: INBOX is "Inbox", everything else its last path component. */
 export function folderDisplayName(m: Pick<Mailbox, 'path' | 'name' | 'specialUse'>): string {
-  if (m.path.toUpperCase() === 'INBOX') return 'Inbox';
+  if (m.path.toUpperCase() === 'INBOX') return t('Inbox');
   return m.name || m.path;
 }
 

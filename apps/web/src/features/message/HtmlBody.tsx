@@ -1,4 +1,5 @@
 import { useMemo, useState } from 'react';
+import { useTranslation } from 'react-i18next';
 import { useQueries } from '@tanstack/react-query';
 import type { Attachment } from '@mailroom/shared';
 import { buildMessageDocument } from '../../lib/sanitize.js';
@@ -10,6 +11,10 @@ interface HtmlBodyProps {
   attachments: readonly Attachment[];
   /** The attachments the HTML references with cid: (see referencedContentIds). */
   inlineAttachments: readonly Attachment[];
+  /** The sender is on the user's "always load remote content" list. */
+  trustedSender?: boolean;
+  /** Adds the sender to that list (shown as "Always for this sender"); absent when there is no sender. */
+  onAlwaysAllow?: () => void;
 }
 
 /** Sandbox of the message iframe: links may open new tabs; no scripts, no same-origin access. */
@@ -21,8 +26,10 @@ export const MESSAGE_IFRAME_SANDBOX = 'allow-popups allow-popups-to-escape-sandb
  * Inline (cid:) images are loaded here and passed in as data: URLs.
  * Mount it with a key per message so the remote-content choice never carries over.
  */
-export function HtmlBody({ html, attachments, inlineAttachments: inline }: HtmlBodyProps) {
-  const [allowRemote, setAllowRemote] = useState(false);
+export function HtmlBody({ html, attachments, inlineAttachments: inline, trustedSender = false, onAlwaysAllow }: HtmlBodyProps) {
+  const { t } = useTranslation();
+  const [allowedHere, setAllowRemote] = useState(false);
+  const allowRemote = allowedHere || trustedSender;
   const images = useQueries({
     queries: inline.map((a) => inlineImageQuery(a)),
     combine: (results) => ({ ready: results.every((r) => !r.isPending), data: results.map((r) => r.data ?? null) }),
@@ -49,15 +56,20 @@ export function HtmlBody({ html, attachments, inlineAttachments: inline }: HtmlB
       {doc.blockedRemote && !allowRemote && (
         <div className="remote-bar">
           <Icon name="shield" />
-          <span>Remote content was blocked to protect your privacy.</span>
+          <span>{t('Remote content was blocked to protect your privacy.')}</span>
           <button type="button" className="btn btn-small" onClick={() => setAllowRemote(true)}>
-            Load remote content
+            {t('Load remote content')}
           </button>
+          {onAlwaysAllow && (
+            <button type="button" className="btn btn-small" onClick={onAlwaysAllow}>
+              {t('Always for this sender')}
+            </button>
+          )}
         </div>
       )}
       <iframe
         className="message-frame"
-        title="Message content"
+        title={t('Message content')}
         sandbox={MESSAGE_IFRAME_SANDBOX}
         srcDoc={doc.srcdoc}
         referrerPolicy="no-referrer"

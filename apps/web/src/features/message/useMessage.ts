@@ -1,33 +1,16 @@
-import { useEffect } from 'react';
+import { useEffect, useRef } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { FlagsUpdateRequest, MessageDetail } from '@mailroom/shared';
 import { api } from '../../lib/http.js';
 import { mailboxKeys } from '../mailbox/mailbox.queries.js';
 import { applyFlagChange, messageDetailQuery, messageKeys, messageUrl } from './message.queries.js';
 
-/**
- * Loads one message. Opening a message marks it \Seen: the server does so on GET; when the message
- * comes from the cache (and was marked unread meanwhile) we PATCH it. List and counts follow.
- */
+/** Loads one message without marking it read (see useMarkReadAfter). */
 export function useMessage(mailbox: string | null, uid: number | null) {
-  const queryClient = useQueryClient();
-  const query = useQuery({
+  return useQuery({
     ...messageDetailQuery(mailbox ?? '', uid ?? 0),
     enabled: mailbox !== null && uid !== null,
   });
-  const loadedUid = query.data?.uid;
-  useEffect(() => {
-    if (mailbox === null || loadedUid === undefined) return;
-    const cached = queryClient.getQueryData<MessageDetail>(messageKeys.detail(mailbox, loadedUid));
-    applyFlagChange(queryClient, mailbox, loadedUid, { seen: true });
-    const done = () => void queryClient.invalidateQueries({ queryKey: mailboxKeys.list() });
-    if (cached && !cached.seen) {
-      api.patch<void>(messageUrl(mailbox, loadedUid), { seen: true }).then(done, done);
-    } else {
-      done();
-    }
-  }, [queryClient, mailbox, loadedUid]);
-  return query;
 }
 
 export function useUpdateFlags(mailbox: string, uid: number) {
@@ -50,4 +33,30 @@ export function useUpdateFlags(mailbox: string, uid: number) {
       void queryClient.invalidateQueries({ queryKey: mailboxKeys.list() });
     },
   });
+}
+
+/**
+ * Marks an open, unread message as read after `delayMs` (0 = at once, negative = never). Runs once per
+ * opened message, so marking it unread again while reading sticks.
+ */
+export function useMarkReadAfter(message: MessageDetail, delayMs: number, markRead: () => void) {
+  const done = useRef<string | null>(null);
+  const key = `${message.mailbox}/${message.uid}`;
+  const seen = message.seen;
+  const markRef = useRef(markRead);
+  useEffect(() => {
+    markRef.current = markRead;
+  });
+  useEffect(() => {
+    if (done.current === key || delayMs < 0) return;
+    if (seen) {
+      done.current = key;
+      return;
+    }
+    const timer = setTimeout(() => {
+      done.current = key;
+      markRef.current();
+    }, delayMs);
+    return () => clearTimeout(timer);
+  }, [key, seen, delayMs]);
 }

@@ -1,0 +1,81 @@
+// Live updates: Server-Sent Events from /api/events turned into query invalidations.
+import type { QueryClient } from '@tanstack/react-query';
+import { mailboxKeys } from '../features/mailbox/mailbox.queries.js';
+
+export interface MailboxEvent {
+  type: 'watching' | 'exists' | 'expunge' | 'flags';
+  path: string;
+  uid?: number;
+  count?: number;
+}
+
+export const RECONNECT_MIN_MS = 1_000;
+export const RECONNECT_MAX_MS = 30_000;
+
+export interface LiveUpdateOptions {
+  onNewMail?: (event: MailboxEvent) => void;
+  onStatus?: (connected: boolean) => void;
+  url?: string;
+}
+
+function parseEvent(data: unknown): MailboxEvent | null {
+  if (typeof data !== 'string') return null;
+  try {
+    const v = JSON.parse(data) as Partial<MailboxEvent>;
+    if (typeof v.path !== 'string' || typeof v.type !== 'string') return null;
+    return v as MailboxEvent;
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Opens the event stream and keeps it open: reconnects with exponential backoff (1 s … 30 s) after
+ * errors and server shutdowns. Returns a function that closes it for good.
+ */
+export function connectLiveUpdates(queryClient: QueryClient, options: LiveUpdateOptions = {}): () => void {
+  if (typeof EventSource === 'undefined') return () => {};
+  let source: EventSource | null = null;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let delay = RECONNECT_MIN_MS;
+  let closed = false;
+
+  const reconnectLater = () => {
+    source?.close();
+    source = null;
+    options.onStatus?.(false);
+    if (closed) return;
+    clearTimeout(timer);
+    timer = setTimeout(open, delay);
+    delay = Math.min(delay * 2, RECONNECT_MAX_MS);
+  };
+
+  function open() {
+    if (closed) return;
+    const es = new EventSource(options.url ?? '/api/events');
+    source = es;
+    es.addEventListener('ready', () => {
+      delay = RECONNECT_MIN_MS;
+      options.onStatus?.(true);
+      // Anything may have changed while we were away.
+      void queryClient.invalidateQueries({ queryKey: mailboxKeys.all });
+    });
+    es.addEventListener('mailbox', (e) => {
+      const event = parseEvent((e as MessageEvent).data);
+      if (!event || event.type === 'watching') return;
+      void queryClient.invalidateQueries({ queryKey: mailboxKeys.list() });
+      void queryClient.invalidateQueries({ queryKey: mailboxKeys.messagesOf(event.path) });
+      void queryClient.invalidateQueries({ queryKey: ['quota'] });
+      if (event.type === 'exists') options.onNewMail?.(event);
+    });
+    es.addEventListener('shutdown', reconnectLater);
+    es.onerror = reconnectLater;
+  }
+
+  open();
+  return () => {
+    closed = true;
+    clearTimeout(timer);
+    source?.close();
+  };
+}
