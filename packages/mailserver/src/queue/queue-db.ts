@@ -168,7 +168,7 @@ export class QueueDb {
 
   list(): QueuedMessage[] {
     const rows = this.db
-      .prepare('SELECT id, mail_from, created_at, size, delay_notified FROM queue_messages ORDER BY created_at, id')
+      .prepare('SELECT id, mail_from, created_at, size, delay_notified FROM queue_messages ORDER BY created_at, rowid')
       .all() as MessageRow[];
     return rows.map((r) => this.withRecipients(r));
   }
