@@ -13,7 +13,7 @@ import { ImapPool } from './imap/pool.js';
 import { MailWatchers } from './imap/watcher.js';
 import { SseClients, eventsRouter } from './routes/events/router.js';
 import { healthRouter } from './routes/health/router.js';
-import { mailboxesRouter } from './routes/mailboxes/router.js';
+import { mailboxesRouter, quotaRouter } from './routes/mailboxes/router.js';
 import { messagesRouter } from './routes/messages/router.js';
 import { sessionRouter } from './routes/session/router.js';
 import { CredentialSealer } from './session/crypto.js';
@@ -22,6 +22,8 @@ import { sessionMiddleware } from './session/middleware.js';
 import { MemorySessionStore } from './session/store.js';
 import { RedisSessionStore } from './session/redis-store.js';
 import { Metrics } from './metrics.js';
+import { SqlitePreferences } from './data/preferences.js';
+import { preferencesRouter } from './routes/preferences/router.js';
 
 /** Builds the runtime context (IMAP pool, sessions, sealer) from the configuration. */
 export function createContext(config: Config, logger: Logger): AppContext {
@@ -41,6 +43,7 @@ export function createContext(config: Config, logger: Logger): AppContext {
     smtp: { host: config.submissionHost, port: config.submissionPort, secure: config.submissionSecure, allowSelfSigned: config.allowSelfSignedTls },
     loginLimiter: new LoginLimiter(),
     metrics: new Metrics({ imapConnections: () => imap.size + watchers.size, sseClients: () => sse.size }),
+    preferences: new SqlitePreferences(config.dataDir ? path.join(config.dataDir, 'webmail.sqlite') : ':memory:'),
   };
 }
 
@@ -50,6 +53,7 @@ export async function closeContext(ctx: AppContext) {
   await ctx.watchers.closeAll();
   await ctx.imap.closeAll();
   await ctx.sessions.close();
+  ctx.preferences.close();
 }
 
 export function createApp(ctx: AppContext): Express {
@@ -116,6 +120,8 @@ export function createApp(ctx: AppContext): Express {
   api.use('/mailboxes', mailboxesRouter(ctx));
   api.use('/messages', messagesRouter(ctx));
   api.use('/events', eventsRouter(ctx));
+  api.use('/preferences', preferencesRouter(ctx));
+  api.use('/quota', quotaRouter(ctx));
   api.use(notFoundHandler);
   api.use(errorHandler(ctx.logger));
   app.use('/api', api);

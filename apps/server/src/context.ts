@@ -2,6 +2,7 @@
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Metrics } from './metrics.js';
+import type { PreferencesRepository } from './data/preferences.js';
 import type { ImapPool } from './imap/pool.js';
 import type { MailWatchers } from './imap/watcher.js';
 import type { SseClients } from './routes/events/router.js';
@@ -21,4 +22,5 @@ export interface AppContext {
   smtp: SmtpEndpoint;
   loginLimiter: LoginLimiter;
   metrics: Metrics;
+  preferences: PreferencesRepository;
 }

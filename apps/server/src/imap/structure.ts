@@ -6,6 +6,8 @@ export interface BodyPart {
   part: string;
   type: string;
   charset?: string;
+  /** Content-Transfer-Encoding, lower case. */
+  encoding?: string;
 }
 
 export interface AttachmentPart {
@@ -43,7 +45,7 @@ export function analyseStructure(root: MessageStructureObject | undefined): Mess
     if (isBodyText) {
       const slot = type === 'text/html' ? 'html' : 'text';
       if (!result[slot]) {
-        result[slot] = { part: partOf(node), type, charset: node.parameters?.charset };
+        result[slot] = { part: partOf(node), type, charset: node.parameters?.charset, encoding: node.encoding?.toLowerCase() };
         return;
       }
     }
@@ -79,4 +81,38 @@ function defaultName(type: string, n: number): string {
     'image/gif': 'gif',
   };
   return `attachment-${n}.${ext[type] ?? 'bin'}`;
+}
+
+/**
+ * Readable text from the first bytes of a body part (possibly cut anywhere): transfer encoding and
+ * charset decoded, HTML reduced to its text, whitespace collapsed. For list previews only: the
+ * result is shown as text, never as HTML.
+ */
+export function previewText(raw: Buffer, node: BodyPart): string {
+  let bytes = raw;
+  if (node.encoding === 'base64') {
+    const clean = raw.toString('latin1').replace(/[^A-Za-z0-9+/=]/g, '');
+    bytes = Buffer.from(clean.slice(0, clean.length - (clean.length % 4)), 'base64');
+  } else if (node.encoding === 'quoted-printable') {
+    const text = raw.toString('latin1').replace(/=\r?\n/g, '').replace(/=[0-9A-Fa-f]?$/, '');
+    bytes = Buffer.from(text.replace(/=([0-9A-Fa-f]{2})/g, (_m, h: string) => String.fromCharCode(parseInt(h, 16))), 'latin1');
+  }
+  let text: string;
+  try {
+    text = new TextDecoder(node.charset || 'utf-8').decode(bytes);
+  } catch {
+    text = new TextDecoder('utf-8').decode(bytes);
+  }
+  if (node.type === 'text/html') {
+    text = text
+      .replace(/<(style|script|head|title)\b[\s\S]*?(<\/\1\s*>|$)/gi, ' ')
+      .replace(/<[^>]*(>|$)/g, ' ')
+      .replace(/&nbsp;/gi, ' ')
+      .replace(/&amp;/gi, '&')
+      .replace(/&lt;/gi, '<')
+      .replace(/&gt;/gi, '>')
+      .replace(/&quot;/gi, '"')
+      .replace(/&#39;/gi, "'");
+  }
+  return text.replace(/\uFFFD+$/, '').replace(/\s+/g, ' ').trim();
 }

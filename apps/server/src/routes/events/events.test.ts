@@ -71,15 +71,16 @@ describe('GET /api/events', () => {
     await nextEvent(reader, buffer, (e) => e.event === 'ready');
     await nextEvent(reader, buffer, (e) => e.event === 'mailbox' && e.data.type === 'watching');
 
+    // another client (think Thunderbird) adds a message, then flags it
+    const other = new ImapFlow({ host: stack.imap.host, port: stack.imap.port, secure: false, auth: { user: 'alice@demo.test', pass: 'demo' }, logger: false });
+    await other.connect();
     const raw = Buffer.from('From: Carol <carol@demo.test>\r\nTo: alice@demo.test\r\nSubject: live\r\n\r\nhello\r\n');
-    const delivered = await stack.mail.store.deliver('alice@demo.test', raw);
+    const appended = await other.append('INBOX', raw);
     const exists = await nextEvent(reader, buffer, (e) => e.event === 'mailbox' && e.data.type === 'exists');
     expect(exists.data.path).toBe('INBOX');
 
-    const other = new ImapFlow({ host: '127.0.0.1', port: stack.mail.ports.imap, secure: false, auth: { user: 'alice@demo.test', pass: 'demo' }, logger: false });
-    await other.connect();
     await other.mailboxOpen('INBOX');
-    await other.messageFlagsAdd(String(delivered.uid), ['\\Flagged'], { uid: true });
+    await other.messageFlagsAdd(String(appended && appended.uid), ['\\Flagged'], { uid: true });
     await other.logout();
     const flags = await nextEvent(reader, buffer, (e) => e.event === 'mailbox' && e.data.type === 'flags');
     expect(flags.data.path).toBe('INBOX');

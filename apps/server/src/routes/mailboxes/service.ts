@@ -1,23 +1,29 @@
 // Mailbox and message reading over IMAP.
 import type { ImapFlow, FetchMessageObject, MessageAddressObject } from 'imapflow';
 import type { Readable } from 'node:stream';
-import type { Address, Mailbox, MessageDetail, MessageListResponse, MessageSummary } from '@mailroom/shared';
+import type { Address, Mailbox, MessageDetail, MessageListQuery, MessageListResponse, MessageSummary, ThreadResponse } from '@mailroom/shared';
 import { HttpError, notFound } from '../../errors.js';
-import { analyseStructure, hasAttachments, type AttachmentPart } from '../../imap/structure.js';
+import { analyseStructure, hasAttachments, previewText, type AttachmentPart, type BodyPart } from '../../imap/structure.js';
+import { searchUids, sortedUids, threads } from '../../imap/ordering.js';
 
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
-export async function listMailboxes(client: ImapFlow): Promise<Mailbox[]> {
+/** Folders with counts. Without `all`, only what a mail client shows: subscribed folders, INBOX and special-use folders. */
+export async function listMailboxes(client: ImapFlow, all = false): Promise<Mailbox[]> {
   const list = await client.list({ statusQuery: { messages: true, unseen: true } });
-  return list.map((m) => ({
-    path: m.path,
-    name: m.name,
-    delimiter: m.delimiter ?? null,
-    specialUse: m.specialUse ?? (m.path.toUpperCase() === 'INBOX' ? '\\Inbox' : null),
-    total: m.status?.messages ?? 0,
-    unseen: m.status?.unseen ?? 0,
-    subscribed: m.subscribed,
-  }));
+  return list
+    .filter((m) => all || m.subscribed || m.specialUse || m.path.toUpperCase() === 'INBOX')
+    .map((m) => ({
+      path: m.path,
+      name: m.name,
+      delimiter: m.delimiter ?? null,
+      specialUse: m.specialUse ?? (m.path.toUpperCase() === 'INBOX' ? '\\Inbox' : null),
+      total: m.status?.messages ?? 0,
+      unseen: m.status?.unseen ?? 0,
+      subscribed: !!m.subscribed,
+      parent: m.parentPath || null,
+      flags: [...m.flags],
+    }));
 }
 
 /** Finds the mailbox with a special-use attribute (e.g. \Sent), or null. */
@@ -26,7 +32,7 @@ export async function findSpecialUse(client: ImapFlow, use: string): Promise<str
   return list.find((m) => m.specialUse === use)?.path ?? null;
 }
 
-async function withMailbox<T>(client: ImapFlow, path: string, fn: () => Promise<T>): Promise<T> {
+export async function withMailbox<T>(client: ImapFlow, path: string, fn: () => Promise<T>): Promise<T> {
   let lock;
   try {
     lock = await client.getMailboxLock(path);
@@ -45,7 +51,10 @@ async function withMailbox<T>(client: ImapFlow, path: string, fn: () => Promise<
 const addresses = (list: MessageAddressObject[] | undefined): Address[] =>
   (list ?? []).map((a) => ({ name: a.name ?? '', address: a.address ?? '' }));
 
-function summary(msg: FetchMessageObject): MessageSummary {
+/** Flags that are protocol machinery rather than tags a user set. */
+const HIDDEN_KEYWORDS = new Set(['$mdnsent', '$junk', '$notjunk', 'nonjunk', 'junk', '$forwarded', '$phishing', '$submitpending', '$submitted']);
+
+function summary(msg: FetchMessageObject, preview = ''): MessageSummary {
   const flags = [...(msg.flags ?? [])];
   const date = msg.envelope?.date ?? msg.internalDate;
   return {
@@ -59,6 +68,8 @@ function summary(msg: FetchMessageObject): MessageSummary {
     flagged: flags.includes('\\Flagged'),
     hasAttachments: hasAttachments(msg.bodyStructure),
     size: msg.size ?? 0,
+    preview,
+    keywords: flags.filter((f) => !f.startsWith('\\') && !HIDDEN_KEYWORDS.has(f.toLowerCase())),
   };
 }
 
@@ -67,30 +78,128 @@ function toIso(d: Date | string | undefined): string {
   return Number.isNaN(date.getTime()) ? new Date(0).toISOString() : date.toISOString();
 }
 
-/** One page of a mailbox, newest first (by arrival order). */
-export async function listMessages(client: ImapFlow, path: string, page: number, pageSize: number): Promise<MessageListResponse> {
+const SUMMARY_QUERY = { uid: true, flags: true, envelope: true, bodyStructure: true, size: true, internalDate: true } as const;
+
+/** Summaries (with previews) of the given UIDs, in the order given. */
+async function summaries(client: ImapFlow, uids: number[]): Promise<Map<number, MessageSummary>> {
+  const out = new Map<number, MessageSummary>();
+  if (!uids.length) return out;
+  const fetched = await client.fetchAll(uids.join(','), SUMMARY_QUERY, { uid: true });
+  const previews = await fetchPreviews(client, fetched);
+  for (const msg of fetched) out.set(msg.uid, summary(msg, previews.get(msg.uid) ?? ''));
+  return out;
+}
+
+/** A window of a mailbox in the requested order, optionally searched and grouped into conversations. */
+export async function listMessages(client: ImapFlow, path: string, query: MessageListQuery): Promise<MessageListResponse> {
   return withMailbox(client, path, async () => {
     const exists = client.mailbox ? client.mailbox.exists : 0;
-    const end = exists - (page - 1) * pageSize;
-    const messages: MessageSummary[] = [];
-    if (end >= 1) {
-      const start = Math.max(1, end - pageSize + 1);
-      const fetched = await client.fetchAll(`${start}:${end}`, {
-        uid: true,
-        flags: true,
-        envelope: true,
-        bodyStructure: true,
-        size: true,
-        internalDate: true,
-      });
-      fetched.sort((a, b) => b.seq - a.seq);
-      for (const msg of fetched) messages.push(summary(msg));
+    const { offset, limit, sort, order } = query;
+    const base = { mailbox: path, offset, limit, sort, order };
+
+    // The common case needs no UID list at all: newest first by arrival is a sequence range.
+    if (sort === 'arrival' && !query.q && !query.threads) {
+      const first = order === 'desc' ? exists - offset - limit + 1 : offset + 1;
+      const last = order === 'desc' ? exists - offset : Math.min(exists, offset + limit);
+      const messages: MessageSummary[] = [];
+      if (last >= 1 && first <= exists) {
+        const fetched = await client.fetchAll(`${Math.max(1, first)}:${last}`, SUMMARY_QUERY);
+        fetched.sort((a, b) => (order === 'desc' ? b.seq - a.seq : a.seq - b.seq));
+        const previews = await fetchPreviews(client, fetched);
+        for (const msg of fetched) messages.push(summary(msg, previews.get(msg.uid) ?? ''));
+      }
+      return { ...base, total: exists, messages };
     }
-    return { mailbox: path, total: exists, page, pageSize, messages };
+
+    let ordered = exists ? await sortedUids(client, sort) : [];
+    if (query.q) {
+      const hits = await searchUids(client, query.q);
+      ordered = ordered.filter((uid) => hits.has(uid));
+    }
+    if (order === 'desc') ordered = [...ordered].reverse();
+
+    if (!query.threads) {
+      const window = ordered.slice(offset, offset + limit);
+      const byUid = await summaries(client, window);
+      return { ...base, total: ordered.length, messages: window.flatMap((uid) => byUid.get(uid) ?? []) };
+    }
+
+    // Conversations: one row per thread, placed where its newest (in this order: first) message is.
+    const threadOf = new Map<number, number[]>();
+    for (const t of await threads(client)) for (const uid of t) threadOf.set(uid, t);
+    const rows: Array<{ uid: number; thread: number[] }> = [];
+    const seen = new Set<number[]>();
+    for (const uid of ordered) {
+      const thread = threadOf.get(uid) ?? [uid];
+      if (seen.has(thread)) continue;
+      seen.add(thread);
+      rows.push({ uid, thread });
+    }
+    const window = rows.slice(offset, offset + limit);
+    const byUid = await summaries(client, window.map((r) => r.uid));
+    const messages = window.flatMap((r) => {
+      const s = byUid.get(r.uid);
+      return s ? [{ ...s, threadId: String(Math.min(...r.thread)), threadSize: r.thread.length }] : [];
+    });
+    return { ...base, total: rows.length, messages };
   });
 }
 
-async function fetchMessage(client: ImapFlow, uid: number) {
+/** One conversation: its messages in this mailbox plus your replies kept in Sent, oldest first. */
+export async function getThread(client: ImapFlow, path: string, threadId: number): Promise<ThreadResponse> {
+  const inMailbox = await withMailbox(client, path, async () => {
+    const thread = (await threads(client)).find((t) => t.includes(threadId));
+    if (!thread) throw notFound('Conversation');
+    const byUid = await summaries(client, thread);
+    const ids = await client.fetchAll(thread.join(','), { uid: true, envelope: true }, { uid: true });
+    return { messages: thread.flatMap((uid) => byUid.get(uid) ?? []), messageIds: ids.flatMap((m) => m.envelope?.messageId ?? []) };
+  });
+  const messages: ThreadResponse['messages'] = inMailbox.messages.map((m) => ({ ...m, mailbox: path }));
+  const sent = await findSpecialUse(client, '\\Sent');
+  if (sent && sent !== path && inMailbox.messageIds.length) {
+    await withMailbox(client, sent, async () => {
+      const found = new Set<number>();
+      for (const id of inMailbox.messageIds.slice(0, 50)) {
+        for (const header of ['in-reply-to', 'references']) {
+          for (const uid of (await client.search({ header: { [header]: id } }, { uid: true })) || []) found.add(uid);
+        }
+      }
+      const byUid = await summaries(client, [...found]);
+      for (const s of byUid.values()) messages.push({ ...s, mailbox: sent });
+    });
+  }
+  messages.sort((a, b) => a.date.localeCompare(b.date));
+  return { messages };
+}
+
+const PREVIEW_FETCH_BYTES = 1024;
+const PREVIEW_CHARS = 200;
+
+/** The first characters of each message's text, from a partial fetch of its text (or HTML) part. */
+async function fetchPreviews(client: ImapFlow, messages: FetchMessageObject[]): Promise<Map<number, string>> {
+  const out = new Map<number, string>();
+  const byPart = new Map<string, Array<{ uid: number; node: BodyPart }>>();
+  for (const msg of messages) {
+    const parts = analyseStructure(msg.bodyStructure);
+    const node = parts.text ?? parts.html;
+    if (!node) continue;
+    const list = byPart.get(node.part) ?? [];
+    list.push({ uid: msg.uid, node });
+    byPart.set(node.part, list);
+  }
+  for (const [part, list] of byPart) {
+    const fetched = await client.fetchAll(list.map((l) => l.uid).join(','), { uid: true, bodyParts: [{ key: part, maxLength: PREVIEW_FETCH_BYTES }] }, { uid: true });
+    const nodes = new Map(list.map((l) => [l.uid, l.node]));
+    for (const m of fetched) {
+      const raw = m.bodyParts?.get(part) ?? m.bodyParts?.get(part.toLowerCase());
+      const node = nodes.get(m.uid);
+      if (raw && node) out.set(m.uid, previewText(raw, node).slice(0, PREVIEW_CHARS));
+    }
+  }
+  return out;
+}
+
+export async function fetchMessage(client: ImapFlow, uid: number) {
   const msg = await client.fetchOne(String(uid), { uid: true, flags: true, envelope: true, bodyStructure: true, size: true, internalDate: true }, { uid: true });
   if (!msg) throw notFound(`Message ${uid}`);
   return msg;
@@ -109,18 +218,18 @@ export function attachmentUrl(path: string, uid: number, part: string) {
 }
 
 /** One message, with its text and HTML bodies and attachment list; marks it \Seen. */
-export async function getMessage(client: ImapFlow, path: string, uid: number): Promise<MessageDetail> {
+export async function getMessage(client: ImapFlow, path: string, uid: number, peek = false): Promise<MessageDetail> {
   return withMailbox(client, path, async () => {
     const msg = await fetchMessage(client, uid);
     const parts = analyseStructure(msg.bodyStructure);
     const text = parts.text ? await readText(client, uid, parts.text.part) : null;
     const html = parts.html ? await readText(client, uid, parts.html.part) : null;
     const flags = new Set(msg.flags ?? []);
-    if (!flags.has('\\Seen')) {
+    if (!peek && !flags.has('\\Seen')) {
       await client.messageFlagsAdd(String(uid), ['\\Seen'], { uid: true });
       flags.add('\\Seen');
     }
-    const base = summary({ ...msg, flags });
+    const base = summary({ ...msg, flags }, (text ?? '').replace(/\s+/g, ' ').trim().slice(0, 200));
     return {
       ...base,
       mailbox: path,
