@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ImapFlow } from 'imapflow';
-import { compose, connectClient, RawClient, startTestServer, USER, type TestServer } from './imap-helpers.js';
+import { ImapFlow } from 'imapflow';
+import { compose, connectClient, PASS, RawClient, startTestServer, USER, type TestServer } from './imap-helpers.js';
 
 let srv: TestServer;
 const clients: ImapFlow[] = [];
@@ -99,6 +99,66 @@ describe('IMAP sessions see each other\'s changes', () => {
       a.close();
       b.close();
     }
+  });
+
+  it('resynchronises with QRESYNC: VANISHED (EARLIER), changed flags, VANISHED for live expunges', async () => {
+    const a = new RawClient();
+    const b = new RawClient();
+    await a.connect(srv.port);
+    await b.connect(srv.port);
+    try {
+      for (const c of [a, b]) await c.command('l', `LOGIN ${USER} "correct horse battery staple"`);
+      for (let i = 0; i < 3; i++) await srv.store.deliver(USER, await compose({ from: 'q@example.org', to: USER, subject: `q${i}`, text: 'q' }), { mailbox: 'Archive' });
+      expect(await a.command('e', 'ENABLE QRESYNC')).toContain('* ENABLED QRESYNC');
+      let r = await a.command('s1', 'SELECT Archive');
+      const uv = Number(/UIDVALIDITY (\d+)/.exec(r)![1]);
+      const ms = Number(/HIGHESTMODSEQ (\d+)/.exec(r)![1]);
+      const uids = (await b.command('bs', 'EXAMINE Archive')) && (await b.command('bu', 'UID SEARCH ALL'));
+      const [u1, u2, u3] = /\* SEARCH ([\d ]+)/.exec(uids)![1]!.split(' ').map(Number);
+      await a.command('u', 'UNSELECT');
+      // changes made while "offline"
+      await b.command('bx', 'UNSELECT');
+      await b.command('bsel', 'SELECT Archive');
+      await b.command('b1', `UID STORE ${u1} +FLAGS.SILENT (\\Flagged)`);
+      await b.command('b2', `UID STORE ${u2} +FLAGS.SILENT (\\Deleted)`);
+      await b.command('b3', 'EXPUNGE');
+      r = await a.command('s2', `SELECT Archive (QRESYNC (${uv} ${ms}))`);
+      expect(r).toContain(`* VANISHED (EARLIER) ${u2}\r\n`);
+      expect(r).toMatch(new RegExp(`^\\* 1 FETCH \\(UID ${u1} FLAGS \\(\\\\Flagged[^)]*\\) MODSEQ \\(\\d+\\)\\)`, 'm'));
+      expect(r).not.toContain(`UID ${u3} FLAGS`);
+      r = await a.command('f', `UID FETCH 1:* (FLAGS) (CHANGEDSINCE ${ms} VANISHED)`);
+      expect(r).toContain(`* VANISHED (EARLIER) ${u2}\r\n`);
+      // live expunge by another session arrives as VANISHED
+      await b.command('b4', `UID STORE ${u3} +FLAGS.SILENT (\\Deleted)`);
+      await b.command('b5', 'EXPUNGE');
+      r = await a.command('n', 'NOOP');
+      expect(r).toContain(`* VANISHED ${u3}\r\n`);
+      expect(r).not.toContain('EXPUNGE');
+      // and SELECTing another mailbox reports [CLOSED]
+      expect(await a.command('s3', 'SELECT INBOX')).toContain('* OK [CLOSED]');
+    } finally {
+      a.close();
+      b.close();
+    }
+  });
+
+  it('works with imapflow in QRESYNC mode', async () => {
+    const q = new ImapFlow({ host: '127.0.0.1', port: srv.port, secure: false, auth: { user: USER, pass: PASS }, logger: false, qresync: true, disableAutoIdle: true });
+    clients.push(q);
+    await q.connect();
+    expect(q.enabled.has('QRESYNC')).toBe(true);
+    await q.mailboxOpen('INBOX');
+    const other = await connectClient(srv.port);
+    clients.push(other);
+    await other.mailboxOpen('INBOX');
+    const uids = (await other.search({ all: true }, { uid: true })) || [];
+    const victim = uids[uids.length - 1]!;
+    const gone = waitFor<{ uid?: number; vanished?: boolean }>(q, 'expunge');
+    await other.messageDelete(String(victim), { uid: true });
+    await q.noop();
+    const ev = await gone;
+    expect(ev.vanished).toBe(true);
+    expect(ev.uid).toBe(victim);
   });
 
   it('wakes an IDLE in the raw protocol and ends it with DONE', async () => {

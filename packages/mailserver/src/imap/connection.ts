@@ -17,7 +17,7 @@ import { MAX_BUFFERED_BYTES, IDLE_TIMEOUT_MS, MAX_LINE_BYTES, MAX_LITERAL_BYTES,
 
 export const BASE_CAPABILITIES = [
   'IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'CHILDREN',
-  'SPECIAL-USE', 'UIDPLUS', 'MOVE', 'CONDSTORE', 'ESEARCH', 'LIST-EXTENDED', 'LIST-STATUS', 'STATUS=SIZE', 'SORT', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES',
+  'SPECIAL-USE', 'UIDPLUS', 'MOVE', 'CONDSTORE', 'QRESYNC', 'ESEARCH', 'LIST-EXTENDED', 'LIST-STATUS', 'STATUS=SIZE', 'SORT', 'THREAD=ORDEREDSUBJECT', 'THREAD=REFERENCES',
 ];
 
 let nextId = 1;
@@ -190,9 +190,13 @@ export class ImapConnection implements Session {
   logout(): void {
     this.state = 'logout';
   }
+  reportExpunged(uids: number[]): void {
+    if (!this.selected) return;
+    for (const line of this.selected.expungeLines(uids, this.enabled.has('QRESYNC'))) this.writeLine(line);
+  }
   flushPending(allowExpunge: boolean): void {
     if (!this.selected) return;
-    for (const line of this.selected.drain(allowExpunge, this.enabled.has('CONDSTORE'))) this.writeLine(line);
+    for (const line of this.selected.drain(allowExpunge, this.enabled.has('CONDSTORE'), this.enabled.has('QRESYNC'))) this.writeLine(line);
   }
   setIdle(listener: (() => void) | null): void {
     this.idleListener = listener;

@@ -2,6 +2,7 @@
  * The session's view of its selected mailbox: the UID list in sequence-number order,
  * \Recent set, and changes made by others that are still waiting to be announced.
  */
+import { compressSet } from './parser/sequence.js';
 import type { MailboxEvent, MailboxInfo, MailStore } from '../store/index.js';
 
 export class SelectedMailbox {
@@ -74,6 +75,21 @@ export class SelectedMailbox {
     return seq;
   }
 
+  /** Removes expunged UIDs from the view and returns the untagged responses (EXPUNGE or QRESYNC VANISHED). */
+  expungeLines(uids: number[], vanished: boolean): string[] {
+    const present = uids.filter((u) => this.seqOf(u) > 0).sort((a, b) => a - b);
+    if (vanished) {
+      for (const u of present) this.removeUid(u);
+      for (const u of uids) this.pendingExpunge.delete(u);
+      return present.length ? [`* VANISHED ${compressSet(present)}`] : [];
+    }
+    const lines: string[] = [];
+    // highest first, so that each sequence number is still valid when it is sent
+    for (const u of present.reverse()) lines.push(`* ${this.removeUid(u)} EXPUNGE`);
+    for (const u of uids) this.pendingExpunge.delete(u);
+    return lines;
+  }
+
   hasPendingExpunge(uid: number): boolean {
     return this.pendingExpunge.has(uid);
   }
@@ -82,13 +98,10 @@ export class SelectedMailbox {
    * Produces the untagged responses for pending changes. EXPUNGE only when allowed
    * (RFC 3501 7.4.1: not during FETCH/STORE/SEARCH, when sequence numbers must stay stable).
    */
-  drain(allowExpunge: boolean, withModseq: boolean): string[] {
+  drain(allowExpunge: boolean, withModseq: boolean, vanished = false): string[] {
     const lines: string[] = [];
     if (allowExpunge && this.pendingExpunge.size) {
-      for (const uid of [...this.pendingExpunge].sort((a, b) => b - a)) {
-        const seq = this.removeUid(uid);
-        if (seq) lines.push(`* ${seq} EXPUNGE`);
-      }
+      lines.push(...this.expungeLines([...this.pendingExpunge], vanished));
     }
     if (this.pendingExists.length) {
       const last = this.uids[this.uids.length - 1] ?? 0;

@@ -218,6 +218,8 @@ export function openStore(opts: { path: string; logger?: Logger }): MailStore {
       SELECT ?, ?, ?, flags, 1, internaldate, size, sent_date, subject, from_text, to_text, cc_text, bcc_text, headers, envelope, bodystructure, body FROM messages WHERE id = ?`),
     copyBlob: db.prepare('INSERT INTO blobs (message_id, raw) SELECT ?, raw FROM blobs WHERE message_id = ?'),
     copyFts: db.prepare('INSERT INTO messages_fts (rowid, subject, sender, recipients, body) SELECT ?, subject, sender, recipients, body FROM messages_fts WHERE rowid = ?'),
+    tombstone: db.prepare('INSERT OR REPLACE INTO expunged (mailbox_id, uid, modseq) VALUES (?, ?, ?)'),
+    expungedSince: db.prepare<[number, number], { uid: number }>('SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid'),
     nextUidvalidity: db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'uidvalidity'"),
     setUidvalidity: db.prepare("INSERT INTO meta (key, value) VALUES ('uidvalidity', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"),
   };
@@ -277,10 +279,11 @@ export function openStore(opts: { path: string; logger?: Logger }): MailStore {
 
   function expungeRows(mailboxId: number, rows: Array<{ id: number; uid: number }>, origin?: string) {
     if (!rows.length) return;
-    st.bumpModseq.get(mailboxId);
+    const { highestmodseq } = st.bumpModseq.get(mailboxId)!;
     for (const r of rows) {
       st.deleteFts.run(r.id);
       st.deleteMessage.run(r.id);
+      st.tombstone.run(mailboxId, r.uid, highestmodseq);
       emitLater({ type: 'expunge', mailboxId, uid: r.uid, origin });
     }
   }
@@ -399,12 +402,13 @@ export function openStore(opts: { path: string; logger?: Logger }): MailStore {
           // RFC 3501: renaming INBOX moves its messages to a new mailbox and leaves INBOX empty.
           const dest = insertMailbox(userId, to, null, false);
           const rows = db.prepare<[number], { id: number; uid: number }>('SELECT id, uid FROM messages WHERE mailbox_id = ? ORDER BY uid').all(src.id);
+          const srcModseq = rows.length ? st.bumpModseq.get(src.id)!.highestmodseq : 0;
           for (const r of rows) {
             const { uidnext, highestmodseq } = st.bumpMailbox.get(dest.id)!;
             db.prepare('UPDATE messages SET mailbox_id = ?, uid = ?, modseq = ? WHERE id = ?').run(dest.id, uidnext, highestmodseq, r.id);
+            st.tombstone.run(src.id, r.uid, srcModseq);
             emitLater({ type: 'expunge', mailboxId: src.id, uid: r.uid, origin });
           }
-          if (rows.length) st.bumpModseq.get(src.id);
           return;
         }
         const children = st.mailboxes.all(userId).filter((m) => m.name.startsWith(from + HIERARCHY_DELIMITER));
@@ -534,6 +538,12 @@ export function openStore(opts: { path: string; logger?: Logger }): MailStore {
       const order = keys.map((k) => `${cols[k.key]} ${k.reverse ? 'DESC' : 'ASC'}`).concat(['uid ASC']).join(', ');
       const wanted = new Set(uids);
       return db.prepare<[number], { uid: number }>(`SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY ${order}`).all(mailboxId).map((r) => r.uid).filter((u) => wanted.has(u));
+    },
+    async expungedSince(mailboxId, modseq) {
+      return st.expungedSince.all(mailboxId, modseq).map((r) => r.uid);
+    },
+    async changedSince(mailboxId, modseq) {
+      return db.prepare<[number, number], MessageRow>('SELECT id, uid, modseq, flags, internaldate, size FROM messages WHERE mailbox_id = ? AND modseq > ? ORDER BY uid').all(mailboxId, modseq).map(toMeta);
     },
     async threadInfo(mailboxId, uids) {
       const wanted = new Set(uids);

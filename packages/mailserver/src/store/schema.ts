@@ -42,6 +42,13 @@ CREATE TABLE IF NOT EXISTS messages (
   UNIQUE (mailbox_id, uid)
 );
 CREATE INDEX IF NOT EXISTS messages_mailbox_modseq ON messages (mailbox_id, modseq);
+-- tombstones of expunged UIDs for QRESYNC (VANISHED (EARLIER))
+CREATE TABLE IF NOT EXISTS expunged (
+  mailbox_id INTEGER NOT NULL REFERENCES mailboxes(id) ON DELETE CASCADE,
+  uid INTEGER NOT NULL,
+  modseq INTEGER NOT NULL,
+  PRIMARY KEY (mailbox_id, uid)
+) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS blobs (message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE, raw BLOB NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5 (subject, sender, recipients, body, tokenize = 'trigram');
 `;

@@ -107,6 +107,10 @@ export interface MailStore {
   search(mailboxId: number, key: SearchKey, recentUids?: Set<number>): Promise<number[]>;
   sort(mailboxId: number, keys: Array<{ key: SortKey; reverse: boolean }>, uids: number[]): Promise<number[]>;
   threadInfo(mailboxId: number, uids: number[]): Promise<ThreadInfo[]>;
+  /** UIDs expunged after the given mod-sequence (QRESYNC) */
+  expungedSince(mailboxId: number, modseq: number): Promise<number[]>;
+  /** messages whose flags changed (or that arrived) after the given mod-sequence */
+  changedSince(mailboxId: number, modseq: number): Promise<MessageMeta[]>;
   subscribe(mailboxId: number, listener: (ev: MailboxEvent) => void): () => void;
   maxMessageSize: number;
 }

@@ -17,10 +17,7 @@ async function run({ session, uid, args, command }: CommandContext) {
   const code = res.pairs.length ? `COPYUID ${res.uidvalidity} ${compressSet(res.pairs.map((p) => p[0]))} ${compressSet(res.pairs.map((p) => p[1]))}` : undefined;
   if (!move) return { code, text: 'COPY completed' };
   if (code) session.writeLine(`* OK [${code}] Moved`);
-  for (const [src] of res.pairs) {
-    const seq = view.removeUid(src);
-    if (seq) session.writeLine(`* ${seq} EXPUNGE`);
-  }
+  session.reportExpunged(res.pairs.map((p) => p[0]));
   return { text: 'MOVE completed' };
 }
 

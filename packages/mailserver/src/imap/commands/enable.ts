@@ -3,7 +3,7 @@ import { tokenText } from '../parser/tokenizer.js';
 import { atom } from '../response.js';
 import type { ImapCommand } from './types.js';
 
-const ENABLE_SUPPORTED = new Set(['CONDSTORE']);
+const ENABLE_SUPPORTED = new Set(['CONDSTORE', 'QRESYNC']);
 export const enable: ImapCommand = {
   name: 'ENABLE',
   states: ['authenticated', 'selected'],
@@ -16,6 +16,7 @@ export const enable: ImapCommand = {
       if (ENABLE_SUPPORTED.has(name) && session.hasCapability(name) && !session.enabled.has(name)) {
         session.enabled.add(name);
         enabled.push(name);
+        if (name === 'QRESYNC') session.enabled.add('CONDSTORE'); // RFC 7162 3.2.3: QRESYNC implies CONDSTORE
       }
     }
     session.untagged(atom('ENABLED'), ...enabled.map(atom));

@@ -14,9 +14,6 @@ export const expunge: ImapCommand = {
     if (view.readOnly) throw no('Mailbox is read-only', 'READ-ONLY');
     const only = uid ? resolveSet(view, argAtom(args, 0, 'UID set'), true) : undefined;
     const removed = await session.store.expunge(view.mailbox.id, { uids: only, origin: session.id });
-    for (const u of removed.sort((a, b) => a - b)) {
-      const seq = view.removeUid(u);
-      if (seq) session.writeLine(`* ${seq} EXPUNGE`);
-    }
+    session.reportExpunged(removed);
   },
 };

@@ -3,6 +3,7 @@ import { parseMime, resolveSection, type MimeNode, type SectionSpec, type Sectio
 import type { MessageMeta, MessageRecord } from '../../store/index.js';
 import { bad } from '../errors.js';
 import { FETCH_BATCH_SIZE } from '../limits.js';
+import { compressSet, parseSequenceSet, toRanges } from '../parser/sequence.js';
 import { argAtom, tokenText, type Token } from '../parser/tokenizer.js';
 import { atom, formatInternalDate, serialize, type ImapOut } from '../response.js';
 import { requireSelected, resolveSet } from './util.js';
@@ -82,12 +83,26 @@ async function runFetch(session: Session, uidMode: boolean, args: Token[]): Prom
   const setText = argAtom(args, 0, 'sequence set');
   const items = parseItems(args[1]);
   let changedSince: number | null = null;
+  let vanished = false;
   if (args[2]) {
     const mods = args[2].type === 'list' ? args[2].items : null;
-    if (!mods || mods.length !== 2 || tokenText(mods[0])?.toUpperCase() !== 'CHANGEDSINCE' || !session.hasCapability('CONDSTORE')) throw bad('Invalid FETCH modifier');
-    changedSince = Number(tokenText(mods[1]));
-    if (!Number.isSafeInteger(changedSince) || changedSince < 0) throw bad('Invalid CHANGEDSINCE value');
+    if (!mods || !mods.length || !session.hasCapability('CONDSTORE')) throw bad('Invalid FETCH modifier');
+    for (let i = 0; i < mods.length; i++) {
+      const name = tokenText(mods[i])?.toUpperCase();
+      if (name === 'CHANGEDSINCE') {
+        changedSince = Number(tokenText(mods[++i]));
+        if (!Number.isSafeInteger(changedSince) || changedSince < 0) throw bad('Invalid CHANGEDSINCE value');
+      } else if (name === 'VANISHED' && uidMode && session.enabled.has('QRESYNC')) vanished = true;
+      else throw bad('Invalid FETCH modifier');
+    }
+    if (vanished && changedSince === null) throw bad('VANISHED needs CHANGEDSINCE');
     session.enabled.add('CONDSTORE');
+  }
+  if (vanished) {
+    // RFC 7162 3.2.6: expunged UIDs of the requested range, changed since the given mod-sequence
+    const ranges = toRanges(parseSequenceSet(setText), 0xffffffff);
+    const gone = (await session.store.expungedSince(view.mailbox.id, changedSince!)).filter((u) => ranges.some(([a, b]) => u >= a && u <= b));
+    if (gone.length) session.writeLine(`* VANISHED (EARLIER) ${compressSet(gone)}`);
   }
   const uids = resolveSet(view, setText, uidMode);
   const names = new Set(items.filter((i) => i.kind === 'simple').map((i) => (i as { name: string }).name));

@@ -1,5 +1,6 @@
 /** SELECT and EXAMINE (with the CONDSTORE select parameter). */
 import { bad } from '../errors.js';
+import { compressSet, isSequenceSet, parseSequenceSet, toRanges } from '../parser/sequence.js';
 import { argString, tokenText } from '../parser/tokenizer.js';
 import { SelectedMailbox } from '../selected.js';
 import { mailboxOrFail } from './util.js';
@@ -10,11 +11,28 @@ const SYSTEM_FLAGS = '\\Answered \\Flagged \\Deleted \\Seen \\Draft';
 async function runSelect({ session, args, command }: CommandContext) {
   if (args.length < 1 || args.length > 2) throw bad(`${command} expects a mailbox name`);
   const name = argString(args, 0, 'mailbox name');
+  let qresync: { uidvalidity: number; modseq: number; known: Array<[number, number]> | null } | null = null;
   if (args[1]) {
-    const params = args[1].type === 'list' ? args[1].items.map((t) => tokenText(t)?.toUpperCase()) : [];
-    if (!params.length || params.some((p) => p !== 'CONDSTORE') || !session.hasCapability('CONDSTORE')) throw bad('Unsupported SELECT parameter');
-    session.enabled.add('CONDSTORE');
+    const params = args[1].type === 'list' ? args[1].items : [];
+    if (!params.length) throw bad('Unsupported SELECT parameter');
+    for (let i = 0; i < params.length; i++) {
+      const p = tokenText(params[i])?.toUpperCase();
+      if (p === 'CONDSTORE' && session.hasCapability('CONDSTORE')) session.enabled.add('CONDSTORE');
+      else if (p === 'QRESYNC' && session.enabled.has('QRESYNC')) {
+        const q = params[++i];
+        if (!q || q.type !== 'list' || q.items.length < 2) throw bad('Invalid QRESYNC parameter');
+        const [uv, ms, known] = q.items.map((t) => tokenText(t) ?? '');
+        if (!/^\d+$/.test(uv!) || !/^\d+$/.test(ms!)) throw bad('Invalid QRESYNC parameter');
+        let ranges: Array<[number, number]> | null = null;
+        if (known) {
+          if (!isSequenceSet(known) || known.includes('*')) throw bad('Invalid known UIDs');
+          ranges = toRanges(parseSequenceSet(known), 0);
+        }
+        qresync = { uidvalidity: Number(uv), modseq: Number(ms), known: ranges };
+      } else throw bad('Unsupported SELECT parameter');
+    }
   }
+  if (session.selected && session.enabled.has('QRESYNC')) session.writeLine('* OK [CLOSED] Previous mailbox closed');
   // A failed SELECT leaves no mailbox selected (RFC 3501 6.3.1)
   session.deselect();
   const box = await mailboxOrFail(session, name);
@@ -46,6 +64,16 @@ async function runSelect({ session, args, command }: CommandContext) {
   session.writeLine(`* OK [UIDVALIDITY ${status.uidvalidity}] UIDs valid`);
   session.writeLine(`* OK [UIDNEXT ${status.uidnext}] Predicted next UID`);
   if (session.hasCapability('CONDSTORE')) session.writeLine(`* OK [HIGHESTMODSEQ ${status.highestmodseq}] Highest`);
+  if (qresync && qresync.uidvalidity === status.uidvalidity) {
+    // RFC 7162 3.2.5.2: report what changed since the client's last known state
+    const inKnown = (u: number) => !qresync!.known || qresync!.known.some(([a, b]) => u >= a && u <= b);
+    const vanished = (await session.store.expungedSince(box.id, qresync.modseq)).filter(inKnown);
+    if (vanished.length) session.writeLine(`* VANISHED (EARLIER) ${compressSet(vanished)}`);
+    for (const m of await session.store.changedSince(box.id, qresync.modseq)) {
+      const seq = view.seqOf(m.uid);
+      if (seq) session.writeLine(`* ${seq} FETCH (UID ${m.uid} FLAGS (${[...m.flags, ...(view.recent.has(m.uid) ? ['\\Recent'] : [])].join(' ')}) MODSEQ (${m.modseq}))`);
+    }
+  }
   session.select(view);
   return { code: readOnly ? 'READ-ONLY' : 'READ-WRITE', text: `${command} completed` };
 }

@@ -43,6 +43,8 @@ export interface Session {
   select(view: SelectedMailbox): void;
   deselect(): void;
   logout(): void;
+  /** Removes expunged UIDs from the view and reports them (EXPUNGE, or VANISHED with QRESYNC). */
+  reportExpunged(uids: number[]): void;
   /** Flushes pending untagged responses of the selected mailbox (used by IDLE). */
   flushPending(allowExpunge: boolean): void;
   readonly secure: boolean;
