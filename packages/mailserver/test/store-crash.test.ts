@@ -13,7 +13,7 @@ import { openStore } from '../src/store/index.js';
 const CHILD = fileURLToPath(new URL('./fixtures/store-crash-child.ts', import.meta.url));
 const CRASH_USER = 'crash@example.test';
 const WORK_FLAGS = ['\\Flagged', '$Crash'];
-const ITERATIONS = 32;
+const ITERATIONS = 30;
 const MAILBOXES = ['INBOX', 'Work'] as const;
 type Box = (typeof MAILBOXES)[number];
 
@@ -43,7 +43,7 @@ async function runAndKill(iteration: number, rand: () => number): Promise<Line[]
     // sometimes during start-up (opening the store, recovery, schema)
     timer = setTimeout(kill, Math.floor(rand() * 700));
   } else {
-    const afterReady = 20 + Math.floor(rand() * 350);
+    const afterReady = 10 + Math.floor(rand() * 250);
     const onData = () => {
       if (stdout.includes('"t":"ready"')) { child.stdout.off('data', onData); timer = setTimeout(kill, afterReady); }
     };
