@@ -336,7 +336,7 @@ describe('POP3 timeouts', () => {
   });
 
   it('logs out an idle authenticated client without deleting anything', async () => {
-    const quick = await startPop3TestServer({ limits: { idleTimeoutMs: 300 } });
+    const quick = await startPop3TestServer({ limits: { idleTimeoutMs: 1000 } });
     try {
       await quick.store.deliver(USER, message('one', 'x'));
       const d = new RawPop3();
