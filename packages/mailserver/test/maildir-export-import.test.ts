@@ -54,6 +54,9 @@ async function seedSource(file: string): Promise<MailStore> {
   const rnd = await store.createMailbox(alice.id, RND);
   const dotted = await store.createMailbox(alice.id, DOTTED);
   await store.createMailbox(alice.id, 'Lists/Debian/Empty');
+  // a plain folder called like another server's special folder stays a plain folder
+  const spam = await store.createMailbox(alice.id, 'Spam');
+  await store.append(spam.id, Buffer.from('From: s@b.test\r\nSubject: not junk\r\n\r\nx\r\n'), { internalDate: new Date('2022-02-02T02:02:02Z') });
   await store.setSubscribed(alice.id, PROJECTS, true);
   await store.setSubscribed(alice.id, DOTTED, true);
   await store.setSubscribed(alice.id, 'Junk', false);
@@ -95,7 +98,7 @@ describe('Maildir++ export and import', () => {
     const dir = userMaildirPath(exportRoot, 'alice@demo.test');
     expect(dir).toBe(path.join(exportRoot, 'demo.test', 'alice'));
     const top = fs.readdirSync(dir).sort();
-    expect(top).toEqual(expect.arrayContaining(['cur', 'new', 'tmp', 'subscriptions', 'dovecot-uidlist', 'dovecot-keywords', '.Sent', '.Projets', '.Projets.&AMk-t&AOk- 2026', '.R&-D', '.R&-D.&ANw-n&AO8-code &JxM-', '.Releases.v1\\2e2', '.Lists.Debian.Empty']));
+    expect(top).toEqual(expect.arrayContaining(['cur', 'new', 'tmp', 'subscriptions', 'dovecot-uidlist', 'dovecot-keywords', '.Sent', '.Projets', '.Projets.&AMk-t&AOk- 2026', '.R&-D', '.R&-D.&ANw-n&AO8-code &JxM-', '.Releases.v1\\2e2', '.Lists.Debian.Empty', '.Spam', '.Junk']));
     for (const sub of ['cur', 'new', 'tmp', 'maildirfolder']) expect(fs.existsSync(path.join(dir, '.Lists.Debian.Empty', sub))).toBe(true);
     expect(fs.existsSync(path.join(dir, 'maildirfolder'))).toBe(false);
     expect(fs.readdirSync(path.join(dir, 'tmp'))).toEqual([]);

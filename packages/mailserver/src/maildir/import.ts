@@ -61,14 +61,18 @@ async function isMaildir(dir: string): Promise<boolean> {
   return (await isDir(path.join(dir, 'cur'))) || (await isDir(path.join(dir, 'new')));
 }
 
-/** The store mailbox a Maildir++ folder goes to; special folders land on the special-use mailbox. */
-function targetName(maildirName: string, boxes: MailboxInfo[]): string {
+/**
+ * The store mailbox a Maildir++ folder goes to; special folders ("Spam", "Sent Items" …) land on
+ * the special-use mailbox, unless the Maildir also has a folder of that mailbox's own name.
+ */
+function targetName(maildirName: string, boxes: MailboxInfo[], topLevel: Set<string>): string {
   const name = maildirNameToMailbox(maildirName);
   if (name === 'INBOX') return name;
   const [top, ...rest] = name.split('/');
   const use = specialUseOf(top!);
   const special = use ? boxes.find((b) => b.specialUse === use) : undefined;
-  return special ? [special.name, ...rest].join('/') : name;
+  if (!special || (special.name.toLowerCase() !== top!.toLowerCase() && topLevel.has(special.name.toLowerCase()))) return name;
+  return [special.name, ...rest].join('/');
 }
 
 interface MessageFile { file: string; name: string; info: string | null; uid: number }
@@ -180,14 +184,15 @@ export async function importUserMaildir(store: MailStore, email: string, dir: st
   folders.sort((a, b) => (a.maildirName === 'INBOX' ? -1 : b.maildirName === 'INBOX' ? 1 : a.maildirName.split('.').length - b.maildirName.split('.').length || (a.maildirName < b.maildirName ? -1 : 1)));
 
   let boxes = await store.listMailboxes(user.id);
+  const topLevel = new Set(folders.map((f) => maildirNameToMailbox(f.maildirName).split('/')[0]!.toLowerCase()));
   const subsText = await readText(path.join(dir, SUBSCRIPTIONS_FILE));
-  const subscribed = subsText === null ? null : new Set(parseSubscriptions(subsText).map((n) => targetName(n, boxes)));
+  const subscribed = subsText === null ? null : new Set(parseSubscriptions(subsText).map((n) => targetName(n, boxes, topLevel)));
 
   let imported = 0;
   let skipped = 0;
   const touched: string[] = [];
   for (const f of folders) {
-    const name = targetName(f.maildirName, boxes);
+    const name = targetName(f.maildirName, boxes, topLevel);
     let box = boxes.find((b) => b.name === name) ?? null;
     if (!box) {
       try {
