@@ -108,7 +108,7 @@ async function measure(name: string, version: string, target: Target, pid: numbe
   const samplerB = new RssSampler(pid).start();
   const mixed = await workloadB(target, { sessions: opts.sessions, cycles: opts.cycles });
   const peakB = samplerB.stop();
-  log(`  mixed: ${mixed.opsPerSecond.toFixed(0)} operations/s, ${mixed.errors} failed cycles`);
+  log(`  mixed: ${mixed.opsPerSecond.toFixed(0)} operations/s, ${mixed.errors} failed cycles${mixed.firstError ? ` (first: ${mixed.firstError})` : ''}`);
   return {
     name,
     version,
@@ -226,8 +226,10 @@ function markdownTable(r: Report): string {
     lines.push(`| ${name} | ${cell(mr)} | ${cell(dr)} | ${ratio(mr?.medianMs, dr?.medianMs)} | ${cold(mr)} | ${cold(dr)} |`);
   }
   const mixedName = `mixed: ${(m ?? d)!.mixed.sessions} sessions, ${(m ?? d)!.mixed.operations} operations (operations/s, higher is better)`;
+  const ops = (x: ServerResult | undefined): string =>
+    !x ? '—' : `${x.mixed.opsPerSecond.toFixed(0)}/s${x.mixed.errors ? ` (${x.mixed.errors} failed cycles)` : ''}`;
   lines.push(
-    `| ${mixedName} | ${m ? `${m.mixed.opsPerSecond.toFixed(0)}/s` : '—'} | ${d ? `${d.mixed.opsPerSecond.toFixed(0)}/s` : '—'} | ${ratio(d?.mixed.opsPerSecond, m?.mixed.opsPerSecond)} | | |`,
+    `| ${mixedName} | ${ops(m)} | ${ops(d)} | ${ratio(d?.mixed.opsPerSecond, m?.mixed.opsPerSecond)} | | |`,
   );
   lines.push(
     `| first SELECT after loading (cold; builds Dovecot's index) | ${fmtMs(r.load.mailroomFirstSelectMs)} ms | ${fmtMs(r.load.dovecotFirstSelectMs)} ms | ${ratio(r.load.mailroomFirstSelectMs, r.load.dovecotFirstSelectMs)} | | |`,
@@ -315,7 +317,7 @@ async function main(): Promise<void> {
         await dv.stop();
         report.servers.dovecot = { ...res, diskKb: duKb(path.join(dvLayout.dir, 'mail')) };
       } catch (err) {
-        log(`Dovecot log (${dvLayout.log}):\n${dv.logTail()}`);
+        if (!interrupted) log(`Dovecot log (${dvLayout.log}):\n${dv.logTail()}`);
         throw err;
       } finally {
         await dv.stop();

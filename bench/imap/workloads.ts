@@ -156,6 +156,8 @@ export interface MixedResult {
   seconds: number;
   opsPerSecond: number;
   errors: number;
+  /** The first error, when a cycle failed. */
+  firstError?: string;
   /** Per operation kind: count, p50 and p95 latency in ms. */
   latency: Record<string, { count: number; p50: number; p95: number }>;
 }
@@ -196,13 +198,14 @@ function appendMessage(session: number, cycle: number): Buffer {
 
 /**
  * Workload (b): `sessions` concurrent sessions, each running `cycles` times:
- * connect+LOGIN, SELECT INBOX, FETCH 20 envelopes, UID STORE +FLAGS (\Flagged) on a random
+ * connect+LOGIN, SELECT INBOX, FETCH 20 envelopes, STORE +FLAGS (\Flagged) on a random
  * message, APPEND, UID STORE +FLAGS (\Deleted) on the appended message, UID EXPUNGE of it, LOGOUT
  * — 8 operations per cycle.
  */
 export async function workloadB(t: Target, opts: { sessions: number; cycles: number }): Promise<MixedResult> {
   const lat = new Map<string, number[]>();
   let errors = 0;
+  let firstError: string | undefined;
   let operations = 0;
   const op = async <T>(kind: string, fn: () => Promise<T>): Promise<T> => {
     const r = await timed(fn);
@@ -235,8 +238,9 @@ export async function workloadB(t: Target, opts: { sessions: number; cycles: num
         await op('expunge', () => cl.command(`UID EXPUNGE ${uid}`));
         await op('logout', () => cl.logout());
         client = null;
-      } catch {
+      } catch (err) {
         errors++;
+        firstError ??= err instanceof Error ? err.message : String(err);
       } finally {
         client?.close();
       }
@@ -247,5 +251,5 @@ export async function workloadB(t: Target, opts: { sessions: number; cycles: num
   const seconds = (performance.now() - t0) / 1000;
   const latency: MixedResult['latency'] = {};
   for (const [k, v] of lat) latency[k] = { count: v.length, p50: percentile(v, 50), p95: percentile(v, 95) };
-  return { sessions: opts.sessions, cycles: opts.cycles, operations, seconds, opsPerSecond: operations / seconds, errors, latency };
+  return { sessions: opts.sessions, cycles: opts.cycles, operations, seconds, opsPerSecond: operations / seconds, errors, firstError, latency };
 }
