@@ -461,6 +461,7 @@ function MailApp({ email }: { email: string }) {
           openUid={open?.uid ?? null}
           onClickRow={onClickRow}
           onCursor={onCursor}
+          onFocusRow={setCursor}
           onOpen={openRow}
           onSelectAll={onSelectAll}
           onAction={(action, destination) => runAction(action, [...selected], destination)}

@@ -23,6 +23,7 @@ interface MailboxViewProps {
   openUid: number | null;
   onClickRow: (click: RowClick) => void;
   onCursor: (index: number, extend: boolean) => void;
+  onFocusRow: (index: number) => void;
   onOpen: (index: number, viaKeyboard: boolean) => void;
   onSelectAll: (all: boolean) => void;
   onAction: (action: MessageAction, destination?: string) => void;
@@ -202,6 +203,7 @@ export function MailboxView(props: MailboxViewProps) {
         openUid={props.openUid}
         onClickRow={props.onClickRow}
         onCursor={props.onCursor}
+        onFocusRow={props.onFocusRow}
         onOpen={props.onOpen}
         onDragRows={props.onDragRows}
       />

@@ -62,6 +62,8 @@ interface MessageListProps {
   focusCursor: number;
   onClickRow: (click: RowClick) => void;
   onCursor: (index: number, extend: boolean) => void;
+  /** A row got focus (click, Tab): it becomes the cursor, the selection stays. */
+  onFocusRow: (index: number) => void;
   onOpen: (index: number, viaKeyboard: boolean) => void;
   onDragRows: (row: MessageRow) => number[];
 }
@@ -83,6 +85,7 @@ export function MessageList({
   focusCursor,
   onClickRow,
   onCursor,
+  onFocusRow,
   onOpen,
   onDragRows,
 }: MessageListProps) {
@@ -210,7 +213,7 @@ export function MessageList({
               style={style}
               onClick={(e) => onClick(e, item.index, m)}
               onFocus={() => {
-                if (item.index !== cursor) onCursor(item.index, false);
+                if (item.index !== cursor) onFocusRow(item.index);
               }}
             >
               <span className="row-marks" aria-hidden="true">

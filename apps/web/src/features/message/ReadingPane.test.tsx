@@ -7,19 +7,24 @@ import type { MessageDetail } from '@mailroom/shared';
 
 afterEach(() => vi.unstubAllGlobals());
 
-function setup(message: MessageDetail) {
+const PREFS = { markReadDelayMs: 0, conversationView: false, theme: 'system', language: 'en', remoteContentSenders: [] as string[] };
+
+function setup(message: MessageDetail, extra: Parameters<typeof mockApi>[0] = {}, prefs: object = PREFS) {
   return mockApi({
     'GET /api/session': json({ user: { email: 'alice@example.test' } }),
     'GET /api/mailboxes': json({ mailboxes: [mailbox('INBOX', { name: 'INBOX', unseen: 1 })] }),
-    'GET /api/mailboxes/INBOX/messages': json({ mailbox: 'INBOX', total: 1, page: 1, pageSize: 50, messages: [summary(message.uid, { seen: false, subject: message.subject })] }),
+    'GET /api/mailboxes/INBOX/messages': json({ mailbox: 'INBOX', total: 1, offset: 0, limit: 100, sort: 'date', order: 'desc', messages: [summary(message.uid, { seen: message.seen, subject: message.subject })] }),
     [`GET /api/mailboxes/INBOX/messages/${message.uid}`]: json(message),
+    'GET /api/preferences': json(prefs),
+    'PATCH /api/preferences': (req) => ({ status: 200, body: { ...prefs, ...(req.body as object) } }),
+    ...extra,
     [`PATCH /api/mailboxes/INBOX/messages/${message.uid}`]: () => ({ status: 204 }),
   });
 }
 
 async function openFirst() {
   const user = userEvent.setup();
-  await user.click(await screen.findByRole('option'));
+  await user.click(await within(await screen.findByRole('listbox', { name: 'Messages' })).findByRole('option'));
   const article = await screen.findByRole('article', { name: 'Message' });
   return { user, article };
 }
@@ -101,10 +106,11 @@ describe('reading pane', () => {
     const { requests } = setup(detail(7, { subject: 'Flags', seen: true }));
     renderApp(<App />);
     const { user, article } = await openFirst();
-    await waitFor(() => expect(screen.getByRole('option').className).not.toContain('is-unread'));
+    const row = () => within(screen.getByRole('listbox', { name: 'Messages' })).getByRole('option');
+    await waitFor(() => expect(row().className).not.toContain('is-unread'));
 
     await user.click(within(article).getByRole('button', { name: 'Mark as unread' }));
-    await waitFor(() => expect(screen.getByRole('option').className).toContain('is-unread'));
+    await waitFor(() => expect(row().className).toContain('is-unread'));
     expect(within(article).getByRole('button', { name: 'Mark as read' })).toBeTruthy();
 
     await user.click(within(article).getByRole('button', { name: 'Flag' }));
@@ -124,5 +130,111 @@ describe('reading pane', () => {
     const text = (within(dialog).getByRole('textbox', { name: 'Message' }) as HTMLTextAreaElement).value;
     expect(text).toContain('Bob <bob@example.org> wrote:');
     expect(text).toContain('> Line one\n> Line two');
+  });
+
+  it('opens without marking read (peek) and marks read after the configured delay', async () => {
+    const { requests } = setup(detail(11, { subject: 'Later', seen: false }), {}, { ...PREFS, markReadDelayMs: 300 });
+    renderApp(<App />);
+    await openFirst();
+    expect(requests.some((r) => r.path === '/api/mailboxes/INBOX/messages/11?peek=1')).toBe(true);
+    expect(requests.some((r) => r.method === 'PATCH' && r.path === '/api/mailboxes/INBOX/messages/11')).toBe(false);
+    await waitFor(() => expect(requests.find((r) => r.method === 'PATCH' && r.path === '/api/mailboxes/INBOX/messages/11')?.body).toEqual({ seen: true }));
+  });
+
+  it('marks read at once with delay 0', async () => {
+    const { requests } = setup(detail(12, { subject: 'Now', seen: false }));
+    renderApp(<App />);
+    await openFirst();
+    await waitFor(() => expect(requests.find((r) => r.method === 'PATCH' && r.path === '/api/mailboxes/INBOX/messages/12')?.body).toEqual({ seen: true }));
+  });
+
+  it('remembers "Always for this sender" and then loads remote content from that sender', async () => {
+    const { requests } = setup(detail(13, { subject: 'Promo', html: '<img src="https://cdn.test/a.png">', from: [{ name: 'Shop', address: 'News@Shop.test' }] }));
+    renderApp(<App />);
+    const { user, article } = await openFirst();
+    await user.click(within(article).getByRole('button', { name: 'Always for this sender' }));
+    await waitFor(() => expect(requests.find((r) => r.method === 'PATCH' && r.path === '/api/preferences')?.body).toEqual({ remoteContentSenders: ['news@shop.test'] }));
+    await waitFor(() => expect((within(article).getByTitle('Message content') as HTMLIFrameElement).getAttribute('srcdoc')).toMatch(/\ssrc="https:\/\/cdn\.test\/a\.png"/));
+  });
+
+  it('shows all headers and the source on demand, a zip link, previews and own-window link', async () => {
+    setup(
+      detail(14, {
+        subject: 'Files',
+        attachments: [
+          { id: 'a1', filename: 'a.pdf', contentType: 'application/pdf', size: 10, contentId: null, inline: false, url: '/api/mailboxes/INBOX/messages/14/attachments/a1' },
+          { id: 'a2', filename: 'b.png', contentType: 'image/png', size: 10, contentId: null, inline: false, url: '/api/mailboxes/INBOX/messages/14/attachments/a2' },
+        ],
+      }),
+      {
+        'GET /api/mailboxes/INBOX/messages/14/headers': json({ headers: [{ name: 'X-Mailer', value: 'Test 1.0' }, { name: 'Received', value: 'from mx' }] }),
+        'GET /api/mailboxes/INBOX/messages/14/source': () => ({ status: 200, body: 'Subject: Files\r\n\r\nraw body' }),
+      },
+    );
+    renderApp(<App />);
+    const { user, article } = await openFirst();
+    expect(within(article).getByRole('link', { name: 'Download all as zip' }).getAttribute('href')).toBe('/api/mailboxes/INBOX/messages/14/attachments.zip');
+    expect(within(article).getByRole('button', { name: 'Preview a.pdf' })).toBeTruthy();
+    expect(within(article).getByRole('button', { name: 'Preview b.png' })).toBeTruthy();
+    const own = within(article).getByRole('link', { name: 'Open in new window' });
+    expect(own.getAttribute('href')).toBe('#/message/INBOX/14');
+    expect(own.getAttribute('target')).toBe('_blank');
+
+    await user.click(within(article).getByRole('button', { name: 'Show all headers' }));
+    const headers = await screen.findByRole('dialog', { name: 'All headers' });
+    expect(await within(headers).findByText('Test 1.0')).toBeTruthy();
+    await user.keyboard('{Escape}');
+    expect(screen.queryByRole('dialog', { name: 'All headers' })).toBeNull();
+
+    await user.click(within(article).getByRole('button', { name: 'View source' }));
+    const source = await screen.findByRole('dialog', { name: 'Message source' });
+    expect((await within(source).findByLabelText('Message source')).textContent).toContain('raw body');
+  });
+
+  it('shows a calendar invitation as a summary card', async () => {
+    const ics = [
+      'BEGIN:VCALENDAR',
+      'METHOD:REQUEST',
+      'BEGIN:VEVENT',
+      'SUMMARY:Quarterly review\\, Q3',
+      'DTSTART:20260310T140000Z',
+      'DTEND:20260310T150000Z',
+      'LOCATION:Room 4',
+      'ORGANIZER;CN="Dana Boss":mailto:dana@example.org',
+      'END:VEVENT',
+      'END:VCALENDAR',
+    ].join('\r\n');
+    const { fetchMock } = setup(
+      detail(15, {
+        subject: 'Invitation',
+        attachments: [{ id: 'c1', filename: 'invite.ics', contentType: 'text/calendar', size: ics.length, contentId: null, inline: false, url: '/api/mailboxes/INBOX/messages/15/attachments/c1' }],
+      }),
+    );
+    const real = fetchMock.getMockImplementation()!;
+    fetchMock.mockImplementation(async (input, init) =>
+      String(input) === '/api/mailboxes/INBOX/messages/15/attachments/c1' ? new Response(ics, { status: 200, headers: { 'content-type': 'text/calendar' } }) : real(input, init),
+    );
+    renderApp(<App />);
+    const { article } = await openFirst();
+    const card = await within(article).findByRole('region', { name: 'Invitation' });
+    expect(within(card).getByRole('heading', { name: 'Quarterly review, Q3' })).toBeTruthy();
+    expect(within(card).getByText('Room 4')).toBeTruthy();
+    expect(within(card).getByText('Dana Boss <dana@example.org>')).toBeTruthy();
+    expect(within(card).getByText(/2026/)).toBeTruthy();
+  });
+
+  it('shows tags and adds and removes them', async () => {
+    const { requests } = setup(detail(16, { subject: 'Tagged', keywords: ['work'] }), {
+      'POST /api/mailboxes/INBOX/messages/actions': json({}),
+    });
+    renderApp(<App />);
+    const { user, article } = await openFirst();
+    await user.click(within(article).getByRole('button', { name: 'Remove tag work' }));
+    await user.type(within(article).getByRole('textbox', { name: 'Add tag' }), 'urgent stuff{Enter}');
+    const bodies = requests.filter((r) => r.path === '/api/mailboxes/INBOX/messages/actions').map((r) => r.body);
+    expect(bodies).toEqual([
+      { uids: [16], action: 'removeKeyword', keyword: 'work' },
+      { uids: [16], action: 'addKeyword', keyword: 'urgent_stuff' },
+    ]);
   });
 });
