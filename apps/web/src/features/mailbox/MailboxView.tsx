@@ -96,7 +96,7 @@ export function MailboxView(props: MailboxViewProps) {
           ref={(el) => {
             if (el) el.indeterminate = count > 0 && !loadedAll;
           }}
-          onChange={(e) => props.onSelectAll(e.target.checked)}
+          onChange={() => props.onSelectAll(count === 0)}
         />
         {count > 0 ? (
           <>
