@@ -93,7 +93,13 @@ describe.each(BACKEND_KINDS)('the %s backend', (kind) => {
     await carol.connect();
     try {
       await expect
-        .poll(async () => (await carol.status('INBOX', { messages: true })).messages, { timeout: 10_000, interval: 100 })
+        .poll(
+          async () => {
+            const st = await carol.status('INBOX', { messages: true });
+            return st ? st.messages : -1;
+          },
+          { timeout: 10_000, interval: 100 },
+        )
         .toBe(1);
     } finally {
       await carol.logout();
