@@ -141,8 +141,10 @@ describe('message list', () => {
     await user.keyboard('{/Shift}');
     expect(screen.getByText('4 selected')).toBeTruthy();
 
+    // With a partial selection the checkbox clears it; then it selects every loaded row.
     await user.click(screen.getByRole('checkbox', { name: 'Select all' }));
-    expect(screen.getByText(/^\d+ selected$/).textContent).toBe(`100 selected`);
+    await user.click(screen.getByRole('checkbox', { name: 'Select all' }));
+    expect(screen.getByText('100 selected')).toBeTruthy();
     await user.click(screen.getByRole('checkbox', { name: 'Select all' }));
     expect(within(await list()).getAllByRole('option').every((o) => o.getAttribute('aria-selected') === 'false')).toBe(true);
 
