@@ -22,14 +22,16 @@ import { sessionMiddleware } from './session/middleware.js';
 import { MemorySessionStore } from './session/store.js';
 import { RedisSessionStore } from './session/redis-store.js';
 import { Metrics } from './metrics.js';
+import { MailRouting } from './mail-routing.js';
 import { SqlitePreferences } from './data/preferences.js';
 import { preferencesRouter } from './routes/preferences/router.js';
 
 /** Builds the runtime context (IMAP pool, sessions, sealer) from the configuration. */
 export function createContext(config: Config, logger: Logger): AppContext {
-  const imapEndpoint = { host: config.imapHost, port: config.imapPort, secure: config.imapSecure, allowSelfSigned: config.allowSelfSignedTls };
-  const imap = new ImapPool(imapEndpoint, config.imapIdleCloseMs, logger.child({ component: 'imap-pool' }));
-  const watchers = new MailWatchers(imapEndpoint, logger.child({ component: 'imap-watch' }));
+  const routing = new MailRouting(config);
+  const imapFor = (email: string) => routing.for(email).imap;
+  const imap = new ImapPool(imapFor, config.imapIdleCloseMs, logger.child({ component: 'imap-pool' }));
+  const watchers = new MailWatchers(imapFor, logger.child({ component: 'imap-watch' }));
   const sse = new SseClients();
   return {
     config,
@@ -40,7 +42,7 @@ export function createContext(config: Config, logger: Logger): AppContext {
     imap,
     watchers,
     sse,
-    smtp: { host: config.submissionHost, port: config.submissionPort, secure: config.submissionSecure, allowSelfSigned: config.allowSelfSignedTls },
+    routing,
     loginLimiter: new LoginLimiter(),
     metrics: new Metrics({ imapConnections: () => imap.size + watchers.size, sseClients: () => sse.size }),
     preferences: new SqlitePreferences(config.dataDir ? path.join(config.dataDir, 'webmail.sqlite') : ':memory:'),

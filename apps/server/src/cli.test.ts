@@ -32,7 +32,7 @@ function startCli(args: string[], env: Record<string, string> = {}) {
 
 describe('mailroom demo', () => {
   it('starts the whole stack on loopback, answers health, and stops cleanly on Ctrl-C', async () => {
-    const cli = startCli(['demo'], { PORT: '0', IMAP_PORT: '0', SMTP_PORT: '0', SUBMISSION_PORT: '0' });
+    const cli = startCli(['demo'], { PORT: '0', IMAP_PORT: '0', SMTP_PORT: '0', SUBMISSION_PORT: '0', POP3_PORT: '0' });
     const url = (await cli.waitFor(/running: (http:\/\/127\.0\.0\.1:\d+)/))[1]!;
     const dataDir = (await cli.waitFor(/Data: (\S+) \(temporary/))[1]!;
     expect(cli.output()).toContain('alice@demo.test');
@@ -50,7 +50,7 @@ describe('mailroom demo', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'mailroom-cli-'));
     try {
       for (let i = 0; i < 2; i++) {
-        const cli = startCli(['demo', '--data', dir], { PORT: '0', IMAP_PORT: '0', SMTP_PORT: '0', SUBMISSION_PORT: '0' });
+        const cli = startCli(['demo', '--data', dir], { PORT: '0', IMAP_PORT: '0', SMTP_PORT: '0', SUBMISSION_PORT: '0', POP3_PORT: '0' });
         await cli.waitFor(/running: http/);
         cli.child.kill('SIGTERM');
         expect(await cli.exited).toBe(0);
@@ -76,7 +76,7 @@ describe('mailroom demo', () => {
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
     const port = (blocker.address() as { port: number }).port;
     try {
-      const cli = startCli(['demo'], { PORT: '0', IMAP_PORT: String(port), SMTP_PORT: '0', SUBMISSION_PORT: '0' });
+      const cli = startCli(['demo'], { PORT: '0', IMAP_PORT: String(port), SMTP_PORT: '0', SUBMISSION_PORT: '0', POP3_PORT: '0' });
       expect(await cli.exited).toBe(1);
       expect(cli.output()).toMatch(new RegExp(`${port}.*(in use|already)`, 'i'));
     } finally {

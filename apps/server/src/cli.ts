@@ -21,7 +21,7 @@ Commands:
   import --data DIR --maildir DIR [--user EMAIL …]
                           read Maildir++ (DIR/<domain>/<localpart>/) into existing users (default: all found)
 
-Environment: PORT (8080), IMAP_PORT (1143), SMTP_PORT (2525), SUBMISSION_PORT (1587), LOG_LEVEL …
+Environment: PORT (8080), IMAP_PORT (1143), SMTP_PORT (2525), SUBMISSION_PORT (1587), POP3_PORT (1110), LOG_LEVEL …
 See docs/configuration.md for every option.`;
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -115,7 +115,7 @@ async function main(argv: string[]): Promise<number> {
           `  Mailroom demo is running: ${running.url}`,
           '',
           `  Sign in as ${DEMO_USERS.join(' or ')} with the password "${DEMO_PASSWORD}".`,
-          `  IMAP 127.0.0.1:${ports.imap}   SMTP (MX) 127.0.0.1:${ports.smtp}   submission 127.0.0.1:${ports.submission}`,
+          `  IMAP 127.0.0.1:${ports.imap}   SMTP (MX) 127.0.0.1:${ports.smtp}   submission 127.0.0.1:${ports.submission}   POP3 127.0.0.1:${ports.pop3}`,
           `  Data: ${running.dataDir}${config.dataDir ? '' : ' (temporary, removed on exit)'}`,
           '',
           '  Press Ctrl-C to stop.',
@@ -137,12 +137,12 @@ async function main(argv: string[]): Promise<number> {
       const mail = await startMailServer({
         dataDir: config.dataDir,
         host: config.host,
-        ports: { imap: config.imapPort, smtp: config.smtpPort, submission: config.submissionPort },
+        ports: { imap: config.imapPort, smtp: config.smtpPort, submission: config.submissionPort, pop3: config.pop3Port },
         maxMessageBytes: config.maxMessageBytes,
         logger: createLogger(config.logLevel).child({ component: 'mailserver' }),
       });
       onShutdown(() => mail.close());
-      process.stdout.write(`Mailroom mail server: IMAP ${mail.ports.imap}, SMTP ${mail.ports.smtp}, submission ${mail.ports.submission}\n`);
+      process.stdout.write(`Mailroom mail server: IMAP ${mail.ports.imap}, SMTP ${mail.ports.smtp}, submission ${mail.ports.submission}, POP3 ${mail.ports.pop3}\n`);
       return -1;
     }
     case 'export':

@@ -9,6 +9,26 @@ const bool = z
   .transform((v) => v === true || v === 'true' || v === '1' || v === 'yes');
 const port = z.coerce.number().int().min(0).max(65535);
 
+/** Mail servers for the users of one login domain (webmail mode with several domains). */
+export const domainServersSchema = z.object({
+  imapHost: z.string(),
+  imapPort: port.default(993),
+  imapSecure: bool.default(true),
+  submissionHost: z.string(),
+  submissionPort: port.default(465),
+  submissionSecure: bool.default(true),
+});
+export type DomainServers = z.infer<typeof domainServersSchema>;
+
+const jsonObject = (v: unknown) => {
+  if (typeof v !== 'string') return v;
+  try {
+    return JSON.parse(v) as unknown;
+  } catch {
+    return v;
+  }
+};
+
 export const configSchema = z.object({
   host: z.string().default('127.0.0.1').describe('Address the web server binds to.'),
   port: port.default(8080).describe('Port of the web server.'),
@@ -19,7 +39,12 @@ export const configSchema = z.object({
   submissionHost: z.string().default('127.0.0.1').describe('SMTP submission server the webmail sends through.'),
   submissionPort: port.default(1587).describe('Port of the submission server; in demo and mailserver modes, the port of the embedded submission server.'),
   submissionSecure: bool.default(false).describe('Implicit TLS to the submission server (port 465 style); otherwise STARTTLS when offered.'),
+  mailServers: z
+    .preprocess(jsonObject, z.record(z.string().regex(/^[a-z0-9.-]+$/i, 'a login domain'), domainServersSchema))
+    .default({})
+    .describe('JSON map from login domain to its servers, e.g. {"example.org":{"imapHost":"imap.example.org","submissionHost":"smtp.example.org"}} (ports default to 993/465 with TLS); other domains use the IMAP_/SUBMISSION_ settings.'),
   allowSelfSignedTls: bool.default(false).describe('Accept self-signed certificates from the IMAP/SMTP servers (demo and tests only).'),
+  pop3Port: port.default(1110).describe('POP3 port of the embedded mail server (demo/mailserver modes).'),
   smtpPort: port.default(2525).describe('Inbound SMTP (MX) port of the embedded mail server (demo/mailserver modes).'),
   sessionKey: z
     .string()
@@ -51,7 +76,9 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   submissionHost: 'SUBMISSION_HOST',
   submissionPort: 'SUBMISSION_PORT',
   submissionSecure: 'SUBMISSION_SECURE',
+  mailServers: 'MAIL_SERVERS',
   allowSelfSignedTls: 'ALLOW_SELF_SIGNED_TLS',
+  pop3Port: 'POP3_PORT',
   smtpPort: 'SMTP_PORT',
   sessionKey: 'SESSION_KEY',
   sessionStore: 'SESSION_STORE',

@@ -9,7 +9,7 @@ import type { SseClients } from './routes/events/router.js';
 import type { CredentialSealer } from './session/crypto.js';
 import type { LoginLimiter } from './session/login-limiter.js';
 import type { SessionStore } from './session/store.js';
-import type { SmtpEndpoint } from './smtp/submit.js';
+import type { MailRouting } from './mail-routing.js';
 
 export interface AppContext {
   config: Config;
@@ -19,7 +19,7 @@ export interface AppContext {
   imap: ImapPool;
   watchers: MailWatchers;
   sse: SseClients;
-  smtp: SmtpEndpoint;
+  routing: MailRouting;
   loginLimiter: LoginLimiter;
   metrics: Metrics;
   preferences: PreferencesRepository;

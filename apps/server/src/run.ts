@@ -77,7 +77,7 @@ export async function startDemo(config: Config): Promise<Running> {
       dataDir,
       host: '127.0.0.1',
       hostname: 'localhost',
-      ports: { imap: config.imapPort, smtp: config.smtpPort, submission: config.submissionPort },
+      ports: { imap: config.imapPort, smtp: config.smtpPort, submission: config.submissionPort, pop3: config.pop3Port },
       allowInsecureAuth: true,
       maxMessageBytes: config.maxMessageBytes,
       logger: logger.child({ component: 'mailserver' }),

@@ -30,14 +30,14 @@ export class ImapPool {
   private readonly entries = new Map<string, Entry>();
 
   constructor(
-    private readonly endpoint: ImapEndpoint,
+    private readonly endpointFor: (email: string) => ImapEndpoint,
     private readonly idleCloseMs: number,
     private readonly logger: Logger,
   ) {}
 
   /** Opens and authenticates a new connection. Rejects with 401 on bad credentials, 503 when unreachable. */
   async connect(account: MailAccount): Promise<ImapFlow> {
-    const client = new ImapFlow(clientOptions(this.endpoint, account));
+    const client = new ImapFlow(clientOptions(this.endpointFor(account.email), account));
     client.on('error', (err: Error) => this.logger.warn({ err: err.message }, 'imap connection error'));
     try {
       await client.connect();

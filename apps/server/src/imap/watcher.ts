@@ -98,7 +98,7 @@ export class MailWatchers {
   private readonly watchers = new Map<string, SessionWatcher>();
 
   constructor(
-    private readonly endpoint: ImapEndpoint,
+    private readonly endpointFor: (email: string) => ImapEndpoint,
     private readonly logger: Logger,
   ) {}
 
@@ -106,7 +106,7 @@ export class MailWatchers {
   subscribe(sessionId: string, account: MailAccount, listener: Listener): () => void {
     let watcher = this.watchers.get(sessionId);
     if (!watcher) {
-      watcher = new SessionWatcher(this.endpoint, account, this.logger);
+      watcher = new SessionWatcher(this.endpointFor(account.email), account, this.logger);
       this.watchers.set(sessionId, watcher);
     }
     watcher.listeners.add(listener);

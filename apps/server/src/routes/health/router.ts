@@ -13,11 +13,14 @@ export function healthRouter(ctx: AppContext): Router {
     res.set('Cache-Control', 'no-store').json({ status: 'ok' });
   });
   router.get(['/', '/ready'], async (_req, res) => {
-    const { config } = ctx;
-    const [imap, smtp] = await Promise.all([
-      probe({ host: config.imapHost, port: config.imapPort, secure: config.imapSecure, allowSelfSigned: config.allowSelfSignedTls, greeting: /^\* (OK|PREAUTH)/ }),
-      probe({ host: ctx.smtp.host, port: ctx.smtp.port, secure: ctx.smtp.secure, allowSelfSigned: ctx.smtp.allowSelfSigned, greeting: /^220[ -]/ }),
-    ]);
+    const checks = await Promise.all(
+      ctx.routing.all().map(async (e) => ({
+        imap: await probe({ ...e.imap, greeting: /^\* (OK|PREAUTH)/ }),
+        smtp: await probe({ ...e.smtp, greeting: /^220[ -]/ }),
+      })),
+    );
+    const imap = checks.every((c) => c.imap);
+    const smtp = checks.every((c) => c.smtp);
     const body: HealthResponse = { status: imap && smtp ? 'ok' : 'degraded', imap, smtp };
     res.status(imap && smtp ? 200 : 503).set('Cache-Control', 'no-store').json(body);
   });

@@ -20,7 +20,7 @@ export function messagesRouter(ctx: AppContext): Router {
     if (message.wire.length > ctx.config.maxMessageBytes) {
       throw new HttpError(413, 'message_too_large', `The message is ${message.wire.length} bytes; the limit is ${ctx.config.maxMessageBytes}.`);
     }
-    await submit(ctx.smtp, account, message, ctx.logger);
+    await submit(ctx.routing.for(account.email).smtp, account, message, ctx.logger);
     ctx.metrics.messagesSent.inc();
     let savedToSent = false;
     try {
