@@ -111,6 +111,23 @@ describe('mail store', () => {
     expect(fs.existsSync(file)).toBe(true);
   });
 
+  it('sorts by RFC 5256 keys: base subject and first address mailbox, case-mapped', async () => {
+    const store = openStore({ path: ':memory:' });
+    const u = store.createUser('bob@example.test', 'pw');
+    const m = (from: string, subject: string, date: string) => ({ raw: Buffer.from(`From: ${from}\r\nSubject: ${subject}\r\nDate: ${date}\r\n\r\nx\r\n`) });
+    await store.deliverMany('bob@example.test', [
+      m('Zed <alpha@z.example>', 'Re: [list] banana', 'Tue, 3 Mar 2026 10:00:00 +0000'),
+      m('"Aaron" <zulu@a.example>', 'apple', 'Mon, 2 Mar 2026 10:00:00 +0000'),
+      m('mike@m.example', 'Fwd: Cherry (fwd)', 'Wed, 4 Mar 2026 10:00:00 +0200'),
+    ]);
+    const inbox = (await store.getMailbox(u.id, 'INBOX'))!;
+    const all = [1, 2, 3];
+    expect(await store.sort(inbox.id, [{ key: 'subject', reverse: false }], all)).toEqual([2, 1, 3]);
+    expect(await store.sort(inbox.id, [{ key: 'from', reverse: false }], all)).toEqual([1, 3, 2]);
+    expect(await store.sort(inbox.id, [{ key: 'date', reverse: true }], all)).toEqual([3, 1, 2]);
+    store.close();
+  });
+
   it('normalises bare LF to CRLF and rejects empty messages', async () => {
     const store = openStore({ path: ':memory:' });
     const u = store.createUser('bob@example.test', 'pw');

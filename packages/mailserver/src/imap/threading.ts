@@ -1,20 +1,6 @@
 /** RFC 5256 threading: ORDEREDSUBJECT and REFERENCES. Output is the THREAD response body. */
+import { baseSubject } from '../mime/subject.js';
 import type { ThreadInfo } from '../store/index.js';
-
-/** RFC 5256 2.1 base subject (simplified but covering the usual prefixes and trailers). */
-export function baseSubject(subject: string): string {
-  let s = subject.replace(/\s+/g, ' ').trim();
-  for (;;) {
-    const before = s;
-    s = s.replace(/\s*\(fwd\)$/i, '').trim();
-    s = s.replace(/^(\[[^\]]*\]\s*)*(re|fwd?)\s*(\[[^\]]*\])?\s*:\s*/i, '');
-    const m = /^\[fwd:\s*(.*)\]$/i.exec(s);
-    if (m) s = m[1]!.trim();
-    if (s === before) break;
-  }
-  const noBlob = s.replace(/^(\[[^\]]*\]\s*)+/, '');
-  return (noBlob || s).toLowerCase();
-}
 
 function isReply(subject: string): boolean {
   return /^\s*(\[[^\]]*\]\s*)*(re|fwd?)\s*(\[[^\]]*\])?\s*:/i.test(subject) || /\(fwd\)\s*$/i.test(subject) || /^\s*\[fwd:/i.test(subject);

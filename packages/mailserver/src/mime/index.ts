@@ -2,3 +2,4 @@ export * from './parse.js';
 export * from './address.js';
 export * from './structure.js';
 export * from './section.js';
+export * from './subject.js';

@@ -74,3 +74,13 @@ describe('MIME structure', () => {
     expect(sec([], '')).toBe(raw.toString());
   });
 });
+
+describe('RFC 5256 subject keys', () => {
+  it('extracts base subjects', async () => {
+    const { extractBaseSubject } = await import('./subject.js');
+    expect(extractBaseSubject('Re: [list] Re[2]: Fwd:  hello   world (fwd)')).toBe('hello world');
+    expect(extractBaseSubject('[fwd: Re: topic]')).toBe('topic');
+    expect(extractBaseSubject('[only blob]')).toBe('[only blob]');
+    expect(extractBaseSubject('Regarding: this')).toBe('Regarding: this');
+  });
+});

@@ -3,7 +3,7 @@ import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import pino from 'pino';
-import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { ADDED_COLUMNS, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 import { indexMessage } from './indexer.js';
 import { compileSearch } from './search.js';
 import {
@@ -153,6 +153,10 @@ export function openStore(opts: { path: string; logger?: Logger }): MailStore {
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   db.exec(SCHEMA_SQL);
+  for (const [table, column, ddl] of ADDED_COLUMNS) {
+    const cols = db.prepare<[], { name: string }>(`PRAGMA table_info(${table})`).all();
+    if (!cols.some((c) => c.name === column)) db.exec(ddl);
+  }
   db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
   db.function('icontains', { deterministic: true }, (hay: unknown, needle: unknown) => (typeof hay === 'string' && typeof needle === 'string' && hay.toLowerCase().includes(needle) ? 1 : 0));
   db.function('header_contains', { deterministic: true }, (headers: unknown, field: unknown, needle: unknown) => {
@@ -197,8 +201,8 @@ export function openStore(opts: { path: string; logger?: Logger }): MailStore {
     insertMailbox: db.prepare('INSERT INTO mailboxes (user_id, name, uidvalidity, special_use, subscribed) VALUES (?, ?, ?, ?, ?)'),
     bumpMailbox: db.prepare<[number], { uidnext: number; highestmodseq: number }>('UPDATE mailboxes SET uidnext = uidnext + 1, highestmodseq = highestmodseq + 1 WHERE id = ? RETURNING uidnext - 1 AS uidnext, highestmodseq'),
     bumpModseq: db.prepare<[number], { highestmodseq: number }>('UPDATE mailboxes SET highestmodseq = highestmodseq + 1 WHERE id = ? RETURNING highestmodseq'),
-    insertMessage: db.prepare(`INSERT INTO messages (mailbox_id, uid, modseq, flags, recent, internaldate, size, sent_date, subject, from_text, to_text, cc_text, bcc_text, headers, envelope, bodystructure, body)
-      VALUES (@mailbox_id, @uid, @modseq, @flags, 1, @internaldate, @size, @sent_date, @subject, @from_text, @to_text, @cc_text, @bcc_text, @headers, @envelope, @bodystructure, @body)`),
+    insertMessage: db.prepare(`INSERT INTO messages (mailbox_id, uid, modseq, flags, recent, internaldate, size, sent_date, subject, from_text, to_text, cc_text, bcc_text, headers, sort_subject, sort_from, sort_to, sort_cc, envelope, bodystructure, body)
+      VALUES (@mailbox_id, @uid, @modseq, @flags, 1, @internaldate, @size, @sent_date, @subject, @from_text, @to_text, @cc_text, @bcc_text, @headers, @sort_subject, @sort_from, @sort_to, @sort_cc, @envelope, @bodystructure, @body)`),
     insertBlob: db.prepare('INSERT INTO blobs (message_id, raw) VALUES (?, ?)'),
     insertFts: db.prepare('INSERT INTO messages_fts (rowid, subject, sender, recipients, body) VALUES (?, ?, ?, ?, ?)'),
     deleteFts: db.prepare('DELETE FROM messages_fts WHERE rowid = ?'),
@@ -214,8 +218,8 @@ export function openStore(opts: { path: string; logger?: Logger }): MailStore {
     setFlags: db.prepare('UPDATE messages SET flags = ?, modseq = ? WHERE id = ?'),
     deleted: db.prepare<[number], { id: number; uid: number }>(`SELECT id, uid FROM messages WHERE mailbox_id = ? AND instr(' ' || flags || ' ', ' \\Deleted ') > 0 ORDER BY uid`),
     deleteMessage: db.prepare('DELETE FROM messages WHERE id = ?'),
-    copyMessage: db.prepare(`INSERT INTO messages (mailbox_id, uid, modseq, flags, recent, internaldate, size, sent_date, subject, from_text, to_text, cc_text, bcc_text, headers, envelope, bodystructure, body)
-      SELECT ?, ?, ?, flags, 1, internaldate, size, sent_date, subject, from_text, to_text, cc_text, bcc_text, headers, envelope, bodystructure, body FROM messages WHERE id = ?`),
+    copyMessage: db.prepare(`INSERT INTO messages (mailbox_id, uid, modseq, flags, recent, internaldate, size, sent_date, subject, from_text, to_text, cc_text, bcc_text, headers, sort_subject, sort_from, sort_to, sort_cc, envelope, bodystructure, body)
+      SELECT ?, ?, ?, flags, 1, internaldate, size, sent_date, subject, from_text, to_text, cc_text, bcc_text, headers, sort_subject, sort_from, sort_to, sort_cc, envelope, bodystructure, body FROM messages WHERE id = ?`),
     copyBlob: db.prepare('INSERT INTO blobs (message_id, raw) SELECT ?, raw FROM blobs WHERE message_id = ?'),
     copyFts: db.prepare('INSERT INTO messages_fts (rowid, subject, sender, recipients, body) SELECT ?, subject, sender, recipients, body FROM messages_fts WHERE rowid = ?'),
     tombstone: db.prepare('INSERT OR REPLACE INTO expunged (mailbox_id, uid, modseq) VALUES (?, ?, ?)'),
@@ -534,7 +538,8 @@ export function openStore(opts: { path: string; logger?: Logger }): MailStore {
       return db.prepare<unknown[], { uid: number }>(`SELECT uid FROM messages WHERE mailbox_id = ? AND (${sql}) ORDER BY uid`).all(mailboxId, ...params).map((r) => r.uid);
     },
     async sort(mailboxId, keys, uids) {
-      const cols: Record<SortKey, string> = { arrival: 'internaldate', date: 'sent_date', from: 'lower(from_text)', to: 'lower(to_text)', cc: 'lower(cc_text)', subject: 'lower(subject)', size: 'size' };
+      // RFC 5256: base subject and addr-mailbox keys, compared as i;ascii-casemap (octets after ASCII upper-casing)
+      const cols: Record<SortKey, string> = { arrival: 'internaldate', date: 'sent_date', from: 'sort_from', to: 'sort_to', cc: 'sort_cc', subject: 'sort_subject', size: 'size' };
       const order = keys.map((k) => `${cols[k.key]} ${k.reverse ? 'DESC' : 'ASC'}`).concat(['uid ASC']).join(', ');
       const wanted = new Set(uids);
       return db.prepare<[number], { uid: number }>(`SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY ${order}`).all(mailboxId).map((r) => r.uid).filter((u) => wanted.has(u));

@@ -1,6 +1,7 @@
 /** Derives the cached columns (ENVELOPE, BODYSTRUCTURE, search fields, FTS text) of a raw message. */
 import { bodyStructureOf, envelopeOf } from '../mime/structure.js';
 import { decodeWords, extractText, headerValue, parseMime } from '../mime/parse.js';
+import { sortAddressKey, sortSubjectKey } from '../mime/subject.js';
 
 export interface IndexedMessage {
   row: {
@@ -13,6 +14,10 @@ export interface IndexedMessage {
     cc_text: string;
     bcc_text: string;
     headers: string;
+    sort_subject: string;
+    sort_from: string;
+    sort_to: string;
+    sort_cc: string;
     envelope: string;
     bodystructure: string;
     body: string;
@@ -42,6 +47,10 @@ export function indexMessage(raw: Buffer, internaldate: number): IndexedMessage 
       cc_text: cc,
       bcc_text: bcc,
       headers,
+      sort_subject: sortSubjectKey(subject),
+      sort_from: sortAddressKey(from),
+      sort_to: sortAddressKey(to),
+      sort_cc: sortAddressKey(cc),
       envelope: JSON.stringify(envelopeOf(root)),
       bodystructure: JSON.stringify(bodyStructureOf(root, true)),
       body: JSON.stringify(bodyStructureOf(root, false)),

@@ -36,6 +36,10 @@ CREATE TABLE IF NOT EXISTS messages (
   cc_text TEXT NOT NULL DEFAULT '',
   bcc_text TEXT NOT NULL DEFAULT '',
   headers TEXT NOT NULL DEFAULT '',
+  sort_subject TEXT NOT NULL DEFAULT '',
+  sort_from TEXT NOT NULL DEFAULT '',
+  sort_to TEXT NOT NULL DEFAULT '',
+  sort_cc TEXT NOT NULL DEFAULT '',
   envelope TEXT NOT NULL,
   bodystructure TEXT NOT NULL,
   body TEXT NOT NULL,
@@ -52,3 +56,11 @@ CREATE TABLE IF NOT EXISTS expunged (
 CREATE TABLE IF NOT EXISTS blobs (message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE, raw BLOB NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5 (subject, sender, recipients, body, tokenize = 'trigram');
 `;
+
+/** Columns added after the first schema; added to older databases on open. */
+export const ADDED_COLUMNS: Array<[table: string, column: string, ddl: string]> = [
+  ['messages', 'sort_subject', "ALTER TABLE messages ADD COLUMN sort_subject TEXT NOT NULL DEFAULT ''"],
+  ['messages', 'sort_from', "ALTER TABLE messages ADD COLUMN sort_from TEXT NOT NULL DEFAULT ''"],
+  ['messages', 'sort_to', "ALTER TABLE messages ADD COLUMN sort_to TEXT NOT NULL DEFAULT ''"],
+  ['messages', 'sort_cc', "ALTER TABLE messages ADD COLUMN sort_cc TEXT NOT NULL DEFAULT ''"],
+];
