@@ -65,6 +65,9 @@ async function startEmbedded(kind: BackendKind, opts: Required<Pick<BackendOptio
       host: '127.0.0.1',
       ports: { imap: 0, smtp: 0, submission: 0 },
       allowInsecureAuth: true,
+      // a closed test system: no delivery to the internet, remote recipients are refused (550 5.7.1)
+      // like the test Postfix does
+      queue: false,
       imap: kind === 'embedded-minimal' ? { hideCapabilities: MINIMAL_HIDDEN_CAPABILITIES } : undefined,
     });
     const { users } = await seedDemo(mail.store, { domain: opts.domain, password: opts.password, perUser: opts.perUser, now: opts.now });
