@@ -8,6 +8,8 @@ import { startInboundSmtp } from './smtp/inbound.js';
 import { ListenError, type ListenerTls } from './smtp/listener.js';
 import { startSubmissionSmtp } from './smtp/submission.js';
 import { OutboundQueue, type OutboundQueueOptions } from './queue/queue.js';
+import type { DnsResolver } from './smtp/auth-checks.js';
+import { createDkimSigner } from './dkim/keys.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
 export const DEFAULT_PORTS = { imap: 1143, smtp: 2525, submission: 1587, pop3: 1110 } as const;
@@ -42,6 +44,13 @@ export interface MailServerConfig {
    * (submission then refuses remote recipients with 550 5.7.1).
    */
   queue?: Omit<OutboundQueueOptions, 'dataDir' | 'hostname' | 'store' | 'logger'> | false;
+  /**
+   * SPF/DKIM/DMARC/ARC checks of MX mail, recorded as Authentication-Results (default on, real
+   * DNS). `resolver` replaces DNS (tests); `false` turns them off.
+   */
+  authChecks?: { resolver?: DnsResolver } | false;
+  /** DKIM-sign submitted mail with the keys in dataDir/dkim (`mailroom domain add`), default true. */
+  dkimSign?: boolean;
 }
 
 export interface RunningMailServer {
@@ -114,6 +123,7 @@ export async function startMailServer(config: MailServerConfig): Promise<Running
       maxMessageBytes,
       logger,
       tls: config.tls,
+      authChecks: config.authChecks,
     });
     listeners.push(smtp);
     const submission = await startSubmissionSmtp({
@@ -126,6 +136,7 @@ export async function startMailServer(config: MailServerConfig): Promise<Running
       tls: config.tls,
       allowInsecureAuth: config.allowInsecureAuth,
       queue: queue ?? undefined,
+      sign: config.dkimSign === false ? undefined : createDkimSigner(config.dataDir, logger),
     });
     listeners.push(submission);
     // POP3 (RFC 1939) on the same store; with a certificate, USER/PASS and AUTH need STLS first
@@ -163,6 +174,18 @@ export { startInboundSmtp } from './smtp/inbound.js';
 export { startSubmissionSmtp } from './smtp/submission.js';
 export { ListenError, type SmtpListener } from './smtp/listener.js';
 export * from './queue/index.js';
+export {
+  addMailDomain,
+  createDkimSigner,
+  domainDnsRecords,
+  formatDnsRecords,
+  loadDkimKeys,
+  DKIM_DIR,
+  DEFAULT_DKIM_SELECTOR,
+  type DkimKey,
+  type DnsRecord,
+} from './dkim/keys.js';
+export { addAuthenticationResults, staticDnsResolver, type DnsResolver } from './smtp/auth-checks.js';
 export { startPop3Server, type Pop3ServerOptions, type Pop3ServerHandle } from './pop3/server.js';
 export * from './seed/index.js';
 export * from './maildir/index.js';

@@ -6,10 +6,16 @@ import {
   handleData,
   checkRecipient,
 } from './delivery.js';
+import { addAuthenticationResults, type DnsResolver } from './auth-checks.js';
 import { baseServerOptions, startListener, type SmtpListener, type SmtpRoleOptions } from './listener.js';
 
 export interface InboundOptions extends SmtpRoleOptions {
   store: MailStore;
+  /**
+   * SPF/DKIM/DMARC/ARC checks recorded as Authentication-Results (default on, real DNS);
+   * `resolver` replaces DNS (tests), `false` turns the checks off.
+   */
+  authChecks?: { resolver?: DnsResolver } | false;
 }
 
 /**
@@ -20,6 +26,7 @@ export async function startInboundSmtp(opts: InboundOptions): Promise<SmtpListen
   const { store, logger } = opts;
   const log = logger?.child({ component: 'smtp-inbound' });
   const tracker = new DeliveryTracker();
+  const checks = opts.authChecks === false ? null : (opts.authChecks ?? {});
 
   const server = new SMTPServer({
     ...baseServerOptions(opts, 'smtp-inbound'),
@@ -43,6 +50,19 @@ export async function startInboundSmtp(opts: InboundOptions): Promise<SmtpListen
         session,
         tracker,
         logger: log,
+        transform:
+          checks === null
+            ? undefined
+            : (raw) =>
+                addAuthenticationResults(
+                  raw,
+                  {
+                    ip: session.remoteAddress,
+                    helo: session.hostNameAppearsAs || '',
+                    mailFrom: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+                  },
+                  { hostname: opts.hostname, resolver: checks.resolver, logger: log },
+                ),
         callback,
       });
     },
