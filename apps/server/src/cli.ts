@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// The `mailroom` command line: demo | webmail | mailserver | serve | export | import.
+// The `mailroom` command line: demo | webmail | mailserver | serve | export | import | backup | restore.
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { exportMaildir, importMaildir, MaildirError, openStore, startMailServer } from '@mailroom/mailserver';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
+import { BackupError, backup, restore } from './backup.js';
 import { DEMO_PASSWORD, DEMO_USERS, startDemo, startWebmail } from './run.js';
 
 const USAGE = `Usage: mailroom <command> [options]
@@ -20,6 +21,10 @@ Commands:
                           write the users' mail to Maildir++ (DIR/<domain>/<localpart>/) for Dovecot
   import --data DIR --maildir DIR [--user EMAIL …]
                           read Maildir++ (DIR/<domain>/<localpart>/) into existing users (default: all found)
+  backup --data DIR --out DIR
+                          consistent copy of all standalone data (mail, queue, webmail data, keys), with checksums
+  restore --from DIR --data DIR [--force]
+                          check a backup and put it back (stop the server first; --force replaces existing data)
 
 Environment: PORT (8080), IMAP_PORT (1143), SMTP_PORT (2525), SUBMISSION_PORT (1587), POP3_PORT (1110), LOG_LEVEL …
 See docs/configuration.md for every option.`;
@@ -92,6 +97,9 @@ async function main(argv: string[]): Promise<number> {
       port: { type: 'string' },
       maildir: { type: 'string' },
       user: { type: 'string', multiple: true },
+      out: { type: 'string' },
+      from: { type: 'string' },
+      force: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -148,6 +156,20 @@ async function main(argv: string[]): Promise<number> {
     case 'export':
     case 'import':
       return maildirCommand(command, loadConfig(process.env, overrides).dataDir, values.maildir, values.user ?? []);
+    case 'backup': {
+      const dataDir = loadConfig(process.env, overrides).dataDir;
+      if (!dataDir || !values.out) throw new ConfigError('backup needs --data DIR and --out DIR');
+      const manifest = await backup(dataDir, values.out);
+      process.stdout.write(`Backed up ${manifest.files.length} files from ${dataDir} to ${values.out}\n`);
+      return 0;
+    }
+    case 'restore': {
+      const dataDir = loadConfig(process.env, overrides).dataDir;
+      if (!dataDir || !values.from) throw new ConfigError('restore needs --from DIR and --data DIR');
+      const manifest = restore(values.from, dataDir, { force: values.force });
+      process.stdout.write(`Restored ${manifest.files.length} files (backup of ${manifest.createdAt}) into ${dataDir}\n`);
+      return 0;
+    }
     case 'serve':
       process.stderr.write('Standalone mode (TLS, real users, outbound delivery) is not available yet; use "demo" or "webmail".\n');
       return 2;
@@ -162,7 +184,7 @@ main(process.argv.slice(2)).then(
     if (code >= 0) process.exit(code);
   },
   (err: unknown) => {
-    const message = err instanceof ConfigError || err instanceof TypeError ? (err as Error).message : String((err as Error)?.stack ?? err);
+    const message = err instanceof ConfigError || err instanceof BackupError || err instanceof TypeError ? (err as Error).message : String((err as Error)?.stack ?? err);
     process.stderr.write(`mailroom: ${message}\n`);
     process.exit(1);
   },
