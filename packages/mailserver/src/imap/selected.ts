@@ -78,6 +78,11 @@ export class SelectedMailbox {
   /** Removes expunged UIDs from the view and returns the untagged responses (EXPUNGE or QRESYNC VANISHED). */
   expungeLines(uids: number[], vanished: boolean): string[] {
     const present = uids.filter((u) => this.seqOf(u) > 0).sort((a, b) => a - b);
+    if (present.length < uids.length && this.pendingExists.length) {
+      // appended and expunged before this session was told about it: never announce it (no ghost EXISTS)
+      const gone = new Set(uids);
+      this.pendingExists = this.pendingExists.filter((u) => !gone.has(u));
+    }
     if (vanished) {
       for (const u of present) this.removeUid(u);
       for (const u of uids) this.pendingExpunge.delete(u);
