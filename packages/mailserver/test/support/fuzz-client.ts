@@ -54,6 +54,17 @@ export class FuzzClient {
     this.ended = true;
   }
 
+  /** Reads lines until one matches (or null on close/timeout, RESPONSE_TIMEOUT_MS); returns all lines read. */
+  async readUntil(re: RegExp): Promise<{ match: string | null; lines: string[] }> {
+    const lines: string[] = [];
+    for (;;) {
+      const l = await this.nextLine(RESPONSE_TIMEOUT_MS);
+      if (l === null) return { match: null, lines };
+      lines.push(l);
+      if (re.test(l)) return { match: l, lines };
+    }
+  }
+
   /** Next CRLF/LF-terminated line (latin1, without the line end), null on close or timeout. */
   private async nextLine(timeoutMs: number): Promise<string | null> {
     const deadline = Date.now() + timeoutMs;
