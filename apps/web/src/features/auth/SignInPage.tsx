@@ -1,7 +1,9 @@
+import { useTranslation } from 'react-i18next';
 import { useId, useState, type FormEvent } from 'react';
 import { useSignIn } from './useSession.js';
 
 export function SignInPage() {
+  const { t } = useTranslation();
   const signIn = useSignIn();
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -12,7 +14,7 @@ export function SignInPage() {
   const onSubmit = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     if (!email.trim() || !password) {
-      setLocalError('Enter your email and password.');
+      setLocalError(t('Enter your email and password.'));
       return;
     }
     setLocalError(null);
@@ -27,14 +29,14 @@ export function SignInPage() {
         <div className="signin-brand" aria-hidden="true">
           <img src="/favicon.svg" alt="" width={40} height={40} />
         </div>
-        <h1 id="signin-title">Sign in to Mailroom</h1>
+        <h1 id="signin-title">{t('Sign in to Mailroom')}</h1>
         {error && (
           <p role="alert" className="form-error">
             {error}
           </p>
         )}
         <div className="field">
-          <label htmlFor={emailId}>Email</label>
+          <label htmlFor={emailId}>{t('Email')}</label>
           <input
             id={emailId}
             type="email"
@@ -46,7 +48,7 @@ export function SignInPage() {
           />
         </div>
         <div className="field">
-          <label htmlFor={passwordId}>Password</label>
+          <label htmlFor={passwordId}>{t('Password')}</label>
           <input
             id={passwordId}
             type="password"
@@ -57,7 +59,7 @@ export function SignInPage() {
           />
         </div>
         <button type="submit" className="btn btn-primary btn-block" disabled={signIn.isPending} aria-busy={signIn.isPending}>
-          Sign in
+          {t('Sign in')}
         </button>
       </form>
     </main>

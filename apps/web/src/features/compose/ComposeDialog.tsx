@@ -1,3 +1,4 @@
+import { useTranslation } from 'react-i18next';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import type { SendRequest } from '@mailroom/shared';
 import { parseRecipients, type ComposeDraft } from './compose.queries.js';
@@ -12,6 +13,7 @@ interface ComposeDialogProps {
 
 /** The compose window. Nothing typed is lost when sending fails: the dialog stays open with the error. */
 export function ComposeDialog({ initial, onSent, onDiscard }: ComposeDialogProps) {
+  const { t } = useTranslation();
   const send = useSendMessage();
   const [to, setTo] = useState(initial.to);
   const [cc, setCc] = useState(initial.cc);
@@ -43,11 +45,11 @@ export function ComposeDialog({ initial, onSent, onDiscard }: ComposeDialogProps
     event.preventDefault();
     if (send.isPending) return;
     const toList = parseRecipients(to);
-    if (!toList.ok) return setValidationError(`"${toList.invalid}" is not a valid email address.`);
+    if (!toList.ok) return setValidationError(t('"{{address}}" is not a valid email address.', { address: toList.invalid }));
     const ccList = parseRecipients(cc);
-    if (!ccList.ok) return setValidationError(`"${ccList.invalid}" is not a valid email address.`);
+    if (!ccList.ok) return setValidationError(t('"{{address}}" is not a valid email address.', { address: ccList.invalid }));
     if (toList.addresses.length + ccList.addresses.length === 0) {
-      setValidationError('Add at least one recipient.');
+      setValidationError(t('Add at least one recipient.'));
       toRef.current?.focus();
       return;
     }
@@ -61,13 +63,13 @@ export function ComposeDialog({ initial, onSent, onDiscard }: ComposeDialogProps
   const error = validationError ?? (send.isError ? send.error.message : null);
 
   return (
-    <div role="dialog" aria-label="New message" className="compose" aria-modal="false">
+    <div role="dialog" aria-label={t('New message')} className="compose" aria-modal="false">
       <form onSubmit={onSubmit} noValidate className="compose-form">
         <header className="compose-header">
           <span id={ids.title} className="compose-title">
-            {subject.trim() || 'New message'}
+            {subject.trim() || t('New message')}
           </span>
-          <button type="button" className="btn btn-icon btn-ghost" onClick={onDiscard} aria-label="Close" title="Close">
+          <button type="button" className="btn btn-icon btn-ghost" onClick={onDiscard} aria-label={t('Close')} title={t('Close')}>
             <Icon name="close" />
           </button>
         </header>
@@ -77,7 +79,7 @@ export function ComposeDialog({ initial, onSent, onDiscard }: ComposeDialogProps
           </p>
         )}
         <div className="compose-field">
-          <label htmlFor={ids.to}>To</label>
+          <label htmlFor={ids.to}>{t('To')}</label>
           <input
             id={ids.to}
             ref={toRef}
@@ -90,26 +92,26 @@ export function ComposeDialog({ initial, onSent, onDiscard }: ComposeDialogProps
           />
         </div>
         <div className="compose-field">
-          <label htmlFor={ids.cc}>Cc</label>
+          <label htmlFor={ids.cc}>{t('Cc')}</label>
           <input id={ids.cc} type="text" inputMode="email" autoComplete="off" value={cc} onChange={(e) => setCc(e.target.value)} />
         </div>
         <div className="compose-field">
-          <label htmlFor={ids.subject}>Subject</label>
+          <label htmlFor={ids.subject}>{t('Subject')}</label>
           <input id={ids.subject} type="text" value={subject} onChange={(e) => setSubject(e.target.value)} />
         </div>
         <div className="compose-text">
           <label htmlFor={ids.text} className="visually-hidden">
-            Message
+            {t('Message')}
           </label>
           <textarea id={ids.text} ref={textRef} value={text} onChange={(e) => setText(e.target.value)} />
         </div>
         <footer className="compose-footer">
           <button type="submit" className="btn btn-primary" disabled={send.isPending} aria-busy={send.isPending}>
             <Icon name="sent" />
-            <span>Send</span>
+            <span>{t('Send')}</span>
           </button>
           <button type="button" className="btn" onClick={onDiscard}>
-            Discard
+            {t('Discard')}
           </button>
         </footer>
       </form>
