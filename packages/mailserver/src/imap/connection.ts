@@ -260,7 +260,9 @@ export class ImapConnection implements Session {
       if (line.length > MAX_LINE_BYTES + 2) return this.lineTooLong();
       this.chunks.push(line);
       this.chunksSize += line.length;
-      const tail = line.toString('latin1', Math.max(0, line.length - 24));
+      // from the last '{': a fixed-size window missed announcements with many leading zeros, so the
+      // framing took the literal's data for the next command while the parser saw a literal (smuggling)
+      const tail = line.toString('latin1', Math.max(0, line.lastIndexOf(0x7b)));
       const m = /\{(\d+)(\+?)\}\r?\n$/.exec(tail);
       if (m) {
         const n = Number(m[1]);

@@ -84,7 +84,7 @@ export function hasSmugglingSequence(raw: Buffer): boolean {
   const re = /(?:\r\n|\n|\r)\.(?:\r\n|\n|\r)/g;
   for (let m = re.exec(text); m; m = re.exec(text)) {
     if (m[0] !== '\r\n.\r\n') return true;
-    re.lastIndex = m.index + 1;
+    re.lastIndex = m.index + 2; // past this CRLF, so its LF is not read as a bare one
   }
   return false;
 }

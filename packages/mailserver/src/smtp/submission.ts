@@ -66,6 +66,7 @@ export async function startSubmissionSmtp(opts: SubmissionOptions): Promise<Smtp
   const server = new SMTPServer({
     ...baseServerOptions(opts, 'smtp-submission'),
     authOptional: false,
+    authRequiredMessage: '5.7.0 Authentication required',
     authMethods: ['PLAIN', 'LOGIN'],
     allowInsecureAuth: opts.allowInsecureAuth === true,
 
