@@ -338,6 +338,16 @@ describe('IMAP server: specific hostile inputs', () => {
     c.destroy();
   });
 
+  it('frames a literal with a long run of leading zeros like any other (no command smuggling)', async () => {
+    const c = await session();
+    // framing and parser must agree: the 12 bytes after the literal announcement are data, not a command
+    const o = await c.exchange('A', [line(`A SEARCH SUBJECT {${'0'.repeat(30)}12+}\r\n`), lit('X CREATE Smu'), line('ggled\r\n')]);
+    expect(o.kind).toBe('tagged');
+    const list = await c.exchange('L2', [line('L2 LIST "" *\r\n')]);
+    expect(list.lines.filter((l) => l.includes('Smu'))).toEqual([]);
+    c.destroy();
+  });
+
   it('rejects 8-bit mailbox names and stray CREATE arguments', async () => {
     const c = await session();
     const eight = await c.exchange('A', [line(Buffer.concat([Buffer.from('A CREATE {6}\r\n')])), lit(Buffer.from('Grüß', 'utf8')), line('\r\n')]);
