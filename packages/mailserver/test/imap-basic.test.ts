@@ -232,6 +232,23 @@ describe('IMAP with imapflow', () => {
     expect((await client.list()).map((b) => b.path)).toContain('Привет');
   });
 
+  it('reports QUOTA usage and enforces the limit on APPEND', async () => {
+    const none = await client.getQuota('INBOX'); // unlimited: no quota root, so no storage resource
+    expect(none && none.storage).toBeFalsy();
+    srv.store.setQuota(USER, 30 * 1024 * 1024);
+    const q = await client.getQuota('INBOX');
+    expect(q && q.storage!.limit).toBe(30 * 1024 * 1024);
+    expect(q && q.storage!.usage).toBeGreaterThan(6 * 1024 * 1024); // the big draft
+    const user = srv.store.findUser(USER)!;
+    srv.store.setQuota(USER, (await srv.store.getQuota(user.id)).usedBytes);
+    const raw = await compose({ from: USER, to: USER, subject: 'over', text: 'quota' });
+    await expect(client.append('Drafts', raw)).rejects.toMatchObject({ serverResponseCode: 'OVERQUOTA' });
+    await expect(srv.store.deliver(USER, raw)).rejects.toMatchObject({ code: 'OVERQUOTA' });
+    srv.store.setQuota(USER, null);
+    const again = await client.getQuota('INBOX');
+    expect(again && again.storage).toBeFalsy();
+  });
+
   it('reports status of mailboxes', async () => {
     const st = await client.status('INBOX', { messages: true, unseen: true, uidNext: true, uidValidity: true, recent: true });
     expect(st).toMatchObject({ messages: 3, uidNext: 5 });

@@ -145,7 +145,14 @@ function toMeta(r: MessageRow): MessageMeta {
 }
 
 
-export function openStore(opts: { path: string; logger?: Logger }): MailStore {
+export interface OpenStoreOptions {
+  path: string; // sqlite file path, or ':memory:'
+  logger?: Logger;
+  /** storage limit for newly created users (bytes); default unlimited */
+  defaultQuotaBytes?: number | null;
+}
+
+export function openStore(opts: OpenStoreOptions): MailStore {
   const log = opts.logger ?? pino({ level: 'silent' });
   const db = new Database(opts.path);
   db.pragma('journal_mode = WAL');
@@ -180,6 +187,7 @@ export function openStore(opts: { path: string; logger?: Logger }): MailStore {
   };
   /** Runs fn in an IMMEDIATE transaction; events collected during it are emitted after commit. */
   function tx<T>(fn: () => T): T {
+    quotaUse.clear();
     try {
       const out = db.transaction(fn).immediate();
       flushEvents();
@@ -222,6 +230,8 @@ export function openStore(opts: { path: string; logger?: Logger }): MailStore {
       SELECT ?, ?, ?, flags, 1, internaldate, size, sent_date, subject, from_text, to_text, cc_text, bcc_text, headers, sort_subject, sort_from, sort_to, sort_cc, envelope, bodystructure, body FROM messages WHERE id = ?`),
     copyBlob: db.prepare('INSERT INTO blobs (message_id, raw) SELECT ?, raw FROM blobs WHERE message_id = ?'),
     copyFts: db.prepare('INSERT INTO messages_fts (rowid, subject, sender, recipients, body) SELECT ?, subject, sender, recipients, body FROM messages_fts WHERE rowid = ?'),
+    userQuota: db.prepare<[number], { quota_bytes: number | null }>('SELECT quota_bytes FROM users WHERE id = ?'),
+    userUsage: db.prepare<[number], { used: number }>('SELECT coalesce(sum(m.size), 0) AS used FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id WHERE b.user_id = ?'),
     tombstone: db.prepare('INSERT OR REPLACE INTO expunged (mailbox_id, uid, modseq) VALUES (?, ?, ?)'),
     expungedSince: db.prepare<[number, number], { uid: number }>('SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid'),
     nextUidvalidity: db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'uidvalidity'"),
@@ -250,10 +260,27 @@ export function openStore(opts: { path: string; logger?: Logger }): MailStore {
     return st.mailboxByName.get(userId, name)!;
   }
 
+  // per-transaction cache of quota usage, so that deliverMany does not re-sum for every message
+  const quotaUse = new Map<number, { used: number; limit: number }>();
+  function chargeQuota(mailboxId: number, bytes: number): void {
+    const box = st.mailboxById.get(mailboxId);
+    if (!box) throw new StoreError('NONEXISTENT', 'Mailbox does not exist');
+    let q = quotaUse.get(box.user_id);
+    if (!q) {
+      const limit = st.userQuota.get(box.user_id)?.quota_bytes;
+      if (limit === null || limit === undefined) return;
+      q = { used: st.userUsage.get(box.user_id)!.used, limit };
+      quotaUse.set(box.user_id, q);
+    }
+    if (q.used + bytes > q.limit) throw new StoreError('OVERQUOTA', 'Mailbox storage quota exceeded');
+    q.used += bytes;
+  }
+
   function insertMessage(mailboxId: number, input: Buffer, flags: string[], internalDate: Date | undefined, origin?: string): number {
     const raw = toCrlf(input);
     if (raw.length > MAX_MESSAGE_SIZE_BYTES) throw new StoreError('TOOBIG', 'Message too large');
     if (raw.length === 0) throw new StoreError('CANNOT', 'Empty message');
+    chargeQuota(mailboxId, raw.length);
     const idx = indexMessage(raw, internalDate?.getTime() ?? Date.now());
     const { uidnext: uid, highestmodseq } = st.bumpMailbox.get(mailboxId)!;
     const info = st.insertMessage.run({ ...idx.row, mailbox_id: mailboxId, uid, modseq: highestmodseq, flags: flags.join(' ') });
@@ -309,6 +336,7 @@ export function openStore(opts: { path: string; logger?: Logger }): MailStore {
       return tx(() => {
         const info = st.insertUser.run(addr, hash, Date.now());
         const id = Number(info.lastInsertRowid);
+        if (opts.defaultQuotaBytes) db.prepare('UPDATE users SET quota_bytes = ? WHERE id = ?').run(opts.defaultQuotaBytes, id);
         for (const [name, use] of SPECIAL_MAILBOXES) insertMailbox(id, name, use, true);
         log.info({ user: addr }, 'user created');
         return { id, email: addr };
@@ -347,6 +375,14 @@ export function openStore(opts: { path: string; logger?: Logger }): MailStore {
         }
         return items.length;
       });
+    },
+    setQuota(email, bytes) {
+      const u = userByEmail(email);
+      if (bytes !== null && (!Number.isSafeInteger(bytes) || bytes < 0)) throw new StoreError('CANNOT', 'Invalid quota');
+      db.prepare('UPDATE users SET quota_bytes = ? WHERE id = ?').run(bytes, u.id);
+    },
+    async getQuota(userId) {
+      return { usedBytes: st.userUsage.get(userId)!.used, limitBytes: st.userQuota.get(userId)?.quota_bytes ?? null };
     },
     close() {
       emitter.removeAllListeners();
@@ -513,6 +549,7 @@ export function openStore(opts: { path: string; logger?: Logger }): MailStore {
         for (const uid of uids) {
           const r = st.metaByUid.get(mailboxId, uid);
           if (!r) continue;
+          if (!opts.move) chargeQuota(dest.id, r.size);
           const { uidnext, highestmodseq } = st.bumpMailbox.get(dest.id)!;
           const info = st.copyMessage.run(dest.id, uidnext, highestmodseq, r.id);
           const id = Number(info.lastInsertRowid);

@@ -7,7 +7,8 @@ CREATE TABLE IF NOT EXISTS users (
   id INTEGER PRIMARY KEY,
   email TEXT NOT NULL UNIQUE COLLATE NOCASE,
   password_hash TEXT NOT NULL,
-  created_at INTEGER NOT NULL
+  created_at INTEGER NOT NULL,
+  quota_bytes INTEGER
 );
 CREATE TABLE IF NOT EXISTS mailboxes (
   id INTEGER PRIMARY KEY,
@@ -59,6 +60,7 @@ CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5 (subject, sender, rec
 
 /** Columns added after the first schema; added to older databases on open. */
 export const ADDED_COLUMNS: Array<[table: string, column: string, ddl: string]> = [
+  ['users', 'quota_bytes', 'ALTER TABLE users ADD COLUMN quota_bytes INTEGER'],
   ['messages', 'sort_subject', "ALTER TABLE messages ADD COLUMN sort_subject TEXT NOT NULL DEFAULT ''"],
   ['messages', 'sort_from', "ALTER TABLE messages ADD COLUMN sort_from TEXT NOT NULL DEFAULT ''"],
   ['messages', 'sort_to', "ALTER TABLE messages ADD COLUMN sort_to TEXT NOT NULL DEFAULT ''"],

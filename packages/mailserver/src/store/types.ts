@@ -71,7 +71,7 @@ export type MailboxEvent =
   | { type: 'deleted'; mailboxId: number; origin?: string };
 
 export class StoreError extends Error {
-  constructor(public code: 'NONEXISTENT' | 'ALREADYEXISTS' | 'CANNOT' | 'TOOBIG' | 'INUSE' | 'LIMIT' | 'NOPERM', message: string) {
+  constructor(public code: 'NONEXISTENT' | 'ALREADYEXISTS' | 'CANNOT' | 'TOOBIG' | 'INUSE' | 'LIMIT' | 'NOPERM' | 'OVERQUOTA', message: string) {
     super(message);
     this.name = 'StoreError';
   }
@@ -86,6 +86,9 @@ export interface MailStore {
   deliver(email: string, raw: Buffer, opts?: DeliverOptions): Promise<{ mailbox: string; uid: number }>;
   deliverMany(email: string, items: Array<{ raw: Buffer } & DeliverOptions>): Promise<number>;
   close(): void;
+  /** Storage limit of a user in bytes; null = unlimited (the default unless openStore got defaultQuotaBytes). */
+  setQuota(email: string, bytes: number | null): void;
+  getQuota(userId: number): Promise<{ usedBytes: number; limitBytes: number | null }>;
 
   // ---- mailbox-level API used by the IMAP server (async so that another backend can be plugged in)
   listMailboxes(userId: number): Promise<MailboxInfo[]>;

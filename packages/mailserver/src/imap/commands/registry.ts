@@ -26,6 +26,7 @@ import { unselect } from './unselect.js';
 import { sort } from './sort.js';
 import { starttls } from './starttls.js';
 import { thread } from './thread.js';
+import { getquota, getquotaroot, setquota } from './quota.js';
 import { status } from './status.js';
 import { store } from './store.js';
 import type { ImapCommand } from './types.js';
@@ -33,7 +34,7 @@ import type { ImapCommand } from './types.js';
 const ALL: ImapCommand[] = [
   capability, noop, logout, login, authenticate, id, enable, namespace, list, lsub, status, select, examine,
   create, del, rename, subscribe, unsubscribe, fetch, store, search, sort, expunge, copy, move, append,
-  idle, check, close, unselect, starttls, thread,
+  idle, check, close, unselect, starttls, thread, getquotaroot, getquota, setquota,
 ];
 
 export function createRegistry(hide: string[] = []): Map<string, ImapCommand> {
@@ -50,5 +51,6 @@ export function createRegistry(hide: string[] = []): Map<string, ImapCommand> {
   if (hidden.has('ID')) map.delete('ID');
   if (hidden.has('ENABLE')) map.delete('ENABLE');
   if (hidden.has('STARTTLS')) map.delete('STARTTLS');
+  if (hidden.has('QUOTA')) for (const q of ['GETQUOTAROOT', 'GETQUOTA', 'SETQUOTA']) map.delete(q);
   return map;
 }
