@@ -3,3 +3,4 @@ export { startDovecot, SPECIAL_FOLDERS, type DovecotOptions, type RunningDovecot
 export { startPostfix, type PostfixOptions, type RunningPostfix } from './postfix.js';
 export { seedImapAccount, seedImapDemo, type SeedImapAccountOptions, type SeedImapDemoOptions } from './seed-imap.js';
 export { freePort, onProcessExit } from './util.js';
+export { startRedis, type RunningRedis } from './redis.js';
