@@ -7,14 +7,38 @@ import { parseStatusItems, writeStatus } from './status.js';
 import { requireUser } from './util.js';
 import type { CommandContext, ImapCommand } from './types.js';
 
-function patternRegex(pattern: string, caseInsensitive: boolean): RegExp {
-  let re = '';
-  for (const ch of pattern) {
-    if (ch === '*') re += '.*';
-    else if (ch === '%') re += `[^${HIERARCHY_DELIMITER}]*`;
-    else re += ch.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  }
-  return new RegExp(`^${re}$`, caseInsensitive ? 'is' : 's');
+/**
+ * LIST wildcards ('*' anything, '%' anything but the delimiter). Not a RegExp: a pattern such as
+ * "*a*a*a*a*a*a*a*ab" made the backtracking engine run for minutes on one long name and froze the
+ * whole process. This walks the pattern positions as a set, in O(name × pattern) time.
+ */
+function patternRegex(pattern: string, caseInsensitive: boolean): { test(name: string): boolean } {
+  // a run of wildcards is one '*' if it holds any '*', else one '%'
+  const pat = (caseInsensitive ? pattern.toLowerCase() : pattern).replace(/[*%]{2,}/g, (run) => (run.includes('*') ? '*' : '%'));
+  const p = [...pat];
+  const wild = (j: number) => p[j] === '*' || p[j] === '%';
+  return {
+    test(rawName: string): boolean {
+      const name = [...(caseInsensitive ? rawName.toLowerCase() : rawName)];
+      if (p.filter((c) => c !== '*' && c !== '%').length > name.length) return false;
+      let cur = new Uint8Array(p.length + 1);
+      cur[0] = 1;
+      for (let j = 0; j < p.length; j++) if (cur[j] && wild(j)) cur[j + 1] = 1;
+      for (const ch of name) {
+        const next = new Uint8Array(p.length + 1);
+        let alive = false;
+        for (let j = 0; j < p.length; j++) {
+          if (!cur[j]) continue;
+          if (p[j] === '*' || (p[j] === '%' && ch !== HIERARCHY_DELIMITER)) { next[j] = 1; alive = true; }
+          else if (p[j] === ch) { next[j + 1] = 1; alive = true; }
+        }
+        if (!alive) return false;
+        for (let j = 0; j < p.length; j++) if (next[j] && wild(j)) next[j + 1] = 1;
+        cur = next;
+      }
+      return cur[p.length] === 1;
+    },
+  };
 }
 
 function matches(name: string, pattern: string): boolean {
