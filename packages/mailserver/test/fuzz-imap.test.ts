@@ -348,6 +348,20 @@ describe('IMAP server: specific hostile inputs', () => {
     c.destroy();
   });
 
+  it('matches LIST wildcards without catastrophic backtracking', async () => {
+    const c = await session();
+    const long = 'a'.repeat(200);
+    expect(await c.exchange('A', [line(`A CREATE Fuzz/${long}\r\n`)])).toMatchObject({ kind: 'tagged', status: 'OK' });
+    // a backtracking matcher needs minutes (and blocks the whole process) for this one
+    const o = await c.exchange('B', [line(`B LIST "" "${'*a'.repeat(14)}b"\r\n`)]);
+    expect(o).toMatchObject({ kind: 'tagged', status: 'OK' });
+    expect(o.lines.filter((l) => l.startsWith('* LIST'))).toEqual([]);
+    const hit = await c.exchange('C', [line(`C LIST "" "${'*a'.repeat(14)}"\r\n`)]);
+    expect(hit.lines.filter((l) => l.startsWith('* LIST'))).toEqual([`* LIST (\\HasNoChildren) "/" Fuzz/${long}`]);
+    expect(await c.exchange('D', [line(`D DELETE Fuzz/${long}\r\n`)])).toMatchObject({ kind: 'tagged', status: 'OK' });
+    c.destroy();
+  });
+
   it('rejects 8-bit mailbox names and stray CREATE arguments', async () => {
     const c = await session();
     const eight = await c.exchange('A', [line(Buffer.concat([Buffer.from('A CREATE {6}\r\n')])), lit(Buffer.from('Grüß', 'utf8')), line('\r\n')]);
