@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { exportMaildir, importMaildir, MaildirError, openStore, startMailServer } from '@mailroom/mailserver';
+import { AdminCommandError, domainCommand, exportMaildir, importMaildir, MaildirError, openStore, queueCommand, startMailServer } from '@mailroom/mailserver';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { BackupError, backup, restore } from './backup.js';
@@ -25,6 +25,10 @@ Commands:
                           consistent copy of all standalone data (mail, queue, webmail data, keys), with checksums
   restore --from DIR --data DIR [--force]
                           check a backup and put it back (stop the server first; --force replaces existing data)
+  queue list|flush [ID]|delete ID --data DIR
+                          the outbound queue: show it, retry now, or drop a message without notice
+  domain add DOMAIN --data DIR [--mx HOST] [--selector NAME]
+                          add a mail domain, make its DKIM key, print its MX/SPF/DKIM/DMARC records
 
 Environment: PORT (8080), IMAP_PORT (1143), SMTP_PORT (2525), SUBMISSION_PORT (1587), POP3_PORT (1110), LOG_LEVEL …
 See docs/configuration.md for every option.`;
@@ -100,6 +104,8 @@ async function main(argv: string[]): Promise<number> {
       out: { type: 'string' },
       from: { type: 'string' },
       force: { type: 'boolean' },
+      mx: { type: 'string' },
+      selector: { type: 'string' },
       help: { type: 'boolean', short: 'h' },
     },
   });
@@ -169,6 +175,20 @@ async function main(argv: string[]): Promise<number> {
       const manifest = restore(values.from, dataDir, { force: values.force });
       process.stdout.write(`Restored ${manifest.files.length} files (backup of ${manifest.createdAt}) into ${dataDir}\n`);
       return 0;
+    }
+    case 'queue':
+    case 'domain': {
+      const dataDir = loadConfig(process.env, overrides).dataDir;
+      if (!dataDir) throw new ConfigError(`${command} needs --data DIR (or DATA_DIR)`);
+      try {
+        const args = positionals.slice(1);
+        process.stdout.write(command === 'queue' ? queueCommand(dataDir, args) : domainCommand(dataDir, args, { mxHost: values.mx, selector: values.selector }));
+        return 0;
+      } catch (err) {
+        if (!(err instanceof AdminCommandError)) throw err;
+        process.stderr.write(`mailroom: ${err.message}\n`);
+        return 2;
+      }
     }
     case 'serve':
       process.stderr.write('Standalone mode (TLS, real users, outbound delivery) is not available yet; use "demo" or "webmail".\n');

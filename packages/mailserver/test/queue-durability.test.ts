@@ -5,6 +5,7 @@ import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type MailStore } from '../src/store/index.js';
 import { OutboundQueue, openQueueDb, staticMxResolver, type MxTarget } from '../src/queue/index.js';
+import { AdminCommandError, queueCommand } from '../src/mta-admin.js';
 import { closedPort, mailbox, startFakeMx, type FakeMx } from './queue-helpers.js';
 
 // The queue alone, with a fake clock (autoStart: false, runDue() drives each attempt): nothing
@@ -160,6 +161,14 @@ describe('outbound queue durability and schedule', () => {
       const drop = q.enqueue('alice@local.test', ['d@remote.test'], message('drop'));
       await q.runDue();
       await q.close();
+
+      // the CLI's text output (`mailroom queue list|delete|flush`)
+      const listing = queueCommand(sub, ['list'], clock.now);
+      expect(listing).toContain(`${keep}  `);
+      expect(listing).toContain('<k@remote.test>  pending, 1 attempts, next attempt in 10 min: 4.4.1 connection to 127.0.0.1 failed');
+      expect(listing).toContain('2 messages queued.');
+      expect(() => queueCommand(sub, ['delete', 'no-such-id'])).toThrow(AdminCommandError);
+      expect(() => queueCommand(sub, ['frobnicate'])).toThrow(/usage: mailroom queue/);
 
       const db = openQueueDb(sub);
       expect(db.list().map((m) => m.id)).toEqual([keep, drop]);
