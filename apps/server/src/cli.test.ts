@@ -44,6 +44,31 @@ describe('mailroom demo', () => {
     expect(existsSync(dataDir)).toBe(false);
   });
 
+  it('drains live-update streams and IMAP connections on SIGTERM', async () => {
+    const cli = startCli(['demo'], { PORT: '0', IMAP_PORT: '0', SMTP_PORT: '0', SUBMISSION_PORT: '0', POP3_PORT: '0' });
+    const url = (await cli.waitFor(/running: (http:\/\/127\.0\.0\.1:\d+)/))[1]!;
+    const first = await fetch(`${url}/api/session`);
+    const csrf = /mr_csrf=([^;]+)/.exec(first.headers.get('set-cookie') ?? '')![1]!;
+    const login = await fetch(`${url}/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-csrf-token': csrf, cookie: `mr_csrf=${csrf}` },
+      body: JSON.stringify({ email: 'alice@demo.test', password: 'demo' }),
+    });
+    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const events = await fetch(`${url}/api/events`, { headers: { cookie } });
+    const reader = events.body!.getReader();
+    let text = '';
+    while (!text.includes('"watching"')) text += new TextDecoder().decode((await reader.read()).value);
+    cli.child.kill('SIGTERM');
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      text += new TextDecoder().decode(value);
+    }
+    expect(text).toContain('event: shutdown');
+    expect(await cli.exited).toBe(0);
+  });
+
   it('keeps the data when --data is given, and seeds only once', async () => {
     const { mkdtempSync, rmSync } = await import('node:fs');
     const os = await import('node:os');
