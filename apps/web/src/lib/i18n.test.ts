@@ -1,24 +1,20 @@
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { de } from './locales/de.js';
 import { en } from './locales/en.js';
 import { i18n, setLanguage } from './i18n.js';
 import { formatNumber, formatSize } from './format.js';
 
-function sources(dir: string): string[] {
-  return readdirSync(dir).flatMap((name) => {
-    const path = join(dir, name);
-    if (statSync(path).isDirectory()) return sources(path);
-    return /\.tsx?$/.test(name) && !/\.test\.tsx?$/.test(name) ? [path] : [];
-  });
-}
+// Every source file of the app as text (Vite's glob import), tests excluded.
+const SOURCES = import.meta.glob(['../**/*.ts', '../**/*.tsx', '!../**/*.test.ts', '!../**/*.test.tsx'], {
+  query: '?raw',
+  import: 'default',
+  eager: true,
+}) as Record<string, string>;
 
 /** Every literal t('…') key and the shortcut/sort labels translated through t(label). */
 function usedKeys(): Set<string> {
   const keys = new Set<string>();
-  for (const file of sources(join(import.meta.dirname, '..'))) {
-    const text = readFileSync(file, 'utf8');
+  for (const text of Object.values(SOURCES)) {
     for (const m of text.matchAll(/\bt\('((?:[^'\\]|\\.)*)'/g)) keys.add(m[1]!.replace(/\\'/g, "'"));
     for (const m of text.matchAll(/\blabel: '([^']*)'/g)) keys.add(m[1]!);
   }
