@@ -19,6 +19,8 @@ const DATE_KEYS: Record<string, ['internal' | 'sent', 'since' | 'before' | 'on']
 };
 const HEADER_KEYS = new Set(['FROM', 'TO', 'CC', 'BCC', 'SUBJECT']);
 const MAX_DEPTH = 32;
+/** Each key is one term of a single SQL expression; SQLite refuses expression trees deeper than 1000. */
+const MAX_KEYS = 500;
 
 export interface ParsedSearch {
   key: SearchKey;
@@ -61,8 +63,10 @@ export function parseSearch(tokens: Token[], view: SelectedMailbox): ParsedSearc
     if (!/^\d{1,15}$/.test(v)) throw bad(`Invalid ${what} in SEARCH`);
     return Number(v);
   };
+  let keyCount = 0;
   const parseKey = (depth: number, list: Token[] | null): SearchKey => {
     if (depth > MAX_DEPTH) throw bad('SEARCH nested too deeply');
+    if (++keyCount > MAX_KEYS) throw bad('SEARCH has too many criteria');
     const t = next('search key');
     if (t.type === 'list') return parseList(t.items, depth + 1);
     if (t.type !== 'atom') throw bad('Invalid search key');
