@@ -89,6 +89,11 @@ describe.each(BACKEND_KINDS)('the %s backend', (kind) => {
     }
     await expect(smtp(backend, false).sendMail({ from: 'alice@demo.test', to: 'carol@demo.test', subject, text: 'x' })).rejects.toThrow();
 
+    // the MX-like port takes mail for local users without AUTH, and relays for nobody
+    const mx = nodemailer.createTransport({ host: backend.smtp.host, port: backend.smtp.port, secure: false, ignoreTLS: true });
+    expect((await mx.sendMail({ from: 'someone@elsewhere.example', to: 'carol@demo.test', subject: `${subject} via MX`, text: 'hi' })).accepted).toEqual(['carol@demo.test']);
+    await expect(mx.sendMail({ from: 'someone@elsewhere.example', to: 'else@elsewhere.example', subject, text: 'x' })).rejects.toMatchObject({ code: 'EENVELOPE' });
+
     const carol = new ImapFlow({ host: backend.imap.host, port: backend.imap.port, secure: false, auth: { user: 'carol@demo.test', pass: 'secret' }, logger: false });
     await carol.connect();
     try {
@@ -100,7 +105,7 @@ describe.each(BACKEND_KINDS)('the %s backend', (kind) => {
           },
           { timeout: 10_000, interval: 100 },
         )
-        .toBe(1);
+        .toBe(2);
     } finally {
       await carol.logout();
     }

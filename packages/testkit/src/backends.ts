@@ -32,6 +32,8 @@ export interface BackendOptions {
   users?: MailUser[];
   /** Reference time of the generated mail; default now. */
   now?: Date;
+  /** Fixed ports; free ones when 0 or unset. */
+  ports?: { imap?: number; smtp?: number; submission?: number };
 }
 
 export interface Endpoint {
@@ -42,7 +44,10 @@ export interface Endpoint {
 export interface RunningBackend {
   kind: BackendKind;
   imap: Endpoint;
+  /** Submission: AUTH required, local domains only (nobody relays in these test systems). */
   submission: Endpoint;
+  /** Inbound SMTP like an MX: no AUTH, mail for the local domains. */
+  smtp: Endpoint;
   /** The demo users and the extra ones. */
   users: MailUser[];
   /** Only for the embedded kinds: the running embedded server. */
@@ -63,7 +68,7 @@ async function startEmbedded(kind: BackendKind, opts: Required<Pick<BackendOptio
     mail = await startMailServer({
       dataDir,
       host: '127.0.0.1',
-      ports: { imap: 0, smtp: 0, submission: 0 },
+      ports: { imap: opts.ports?.imap ?? 0, smtp: opts.ports?.smtp ?? 0, submission: opts.ports?.submission ?? 0, pop3: 0 },
       allowInsecureAuth: true,
       // a closed test system: no delivery to the internet, remote recipients are refused (550 5.7.1)
       // like the test Postfix does
@@ -80,6 +85,7 @@ async function startEmbedded(kind: BackendKind, opts: Required<Pick<BackendOptio
       kind,
       imap: { host: '127.0.0.1', port: mail.ports.imap },
       submission: { host: '127.0.0.1', port: mail.ports.submission },
+      smtp: { host: '127.0.0.1', port: mail.ports.smtp },
       users: [...users.map((email) => ({ email, password: opts.password })), ...(opts.users ?? [])],
       mail,
       log: () => '',
@@ -101,7 +107,7 @@ async function startDovecotPostfix(opts: Required<Pick<BackendOptions, 'perUser'
   const demo: MailUser[] = DEMO_USERS.map((u) => ({ email: `${u.local}@${opts.domain}`, password: opts.password }));
   const users = [...demo, ...(opts.users ?? [])];
   const domains = [...new Set(users.map((u) => u.email.split('@')[1]!.toLowerCase()))];
-  const dovecot = await startDovecot({ users });
+  const dovecot = await startDovecot({ users, imapPort: opts.ports?.imap });
   let postfix: Awaited<ReturnType<typeof startPostfix>> | undefined;
   try {
     postfix = await startPostfix({
@@ -109,6 +115,8 @@ async function startDovecotPostfix(opts: Required<Pick<BackendOptions, 'perUser'
       recipients: users.map((u) => u.email),
       lmtpSocket: dovecot.lmtpSocket,
       saslSocket: dovecot.authSocket,
+      submissionPort: opts.ports?.submission,
+      mxPort: opts.ports?.smtp,
     });
     await seedImapDemo({ host: dovecot.host, port: dovecot.imapPort, domain: opts.domain, password: opts.password, perUser: opts.perUser, now: opts.now });
   } catch (err) {
@@ -122,6 +130,7 @@ async function startDovecotPostfix(opts: Required<Pick<BackendOptions, 'perUser'
     kind: 'dovecot-postfix',
     imap: { host: dovecot.host, port: dovecot.imapPort },
     submission: { host: pf.host, port: pf.submissionPort },
+    smtp: { host: pf.host, port: pf.mxPort },
     users,
     log: () => `--- dovecot ---\n${dovecot.log()}\n--- postfix ---\n${pf.log()}`,
     close: () =>

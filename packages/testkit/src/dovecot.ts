@@ -24,6 +24,8 @@ export interface DovecotOptions {
   users: MailUser[];
   /** Parent of the temp dir; default the OS temp dir. */
   baseDir?: string;
+  /** IMAP port; a free one when 0 or unset. */
+  imapPort?: number;
 }
 
 export interface RunningDovecot {
@@ -137,7 +139,7 @@ export async function startDovecot(opts: DovecotOptions): Promise<RunningDovecot
   for (const u of opts.users) assertSafeUser(u);
   // read by the auth process, which runs as the unprivileged 'dovecot' user (test passwords only)
   writeFileSync(path.join(dir, 'users'), opts.users.map((u) => `${u.email.toLowerCase()}:{PLAIN}${u.password}::::::\n`).join(''), { mode: 0o644 });
-  const imapPort = await freePort();
+  const imapPort = opts.imapPort || (await freePort());
   const conf = path.join(dir, 'dovecot.conf');
   writeFileSync(conf, dovecotConfig(dir, imapPort));
 

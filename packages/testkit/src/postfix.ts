@@ -1,7 +1,8 @@
 /**
  * Debian's Postfix as a separate, loopback-only instance for tests: its own config, queue and
- * data directories under a temp dir, one submission-like smtpd on a free high port that takes
- * SASL AUTH through Dovecot's auth socket and hands local mail to Dovecot over LMTP. Relaying to
+ * data directories under a temp dir, a submission-like smtpd on a high port that takes SASL AUTH
+ * through Dovecot's auth socket, and an MX-like smtpd (no AUTH, local recipients only); local
+ * mail goes to Dovecot over LMTP. Relaying to
  * other domains is refused for everyone (also authenticated users), as the embedded server does
  * in the demo.
  */
@@ -22,11 +23,17 @@ export interface PostfixOptions {
   lmtpSocket: string;
   saslSocket: string;
   baseDir?: string;
+  /** Submission port (AUTH required); a free one when 0 or unset. */
+  submissionPort?: number;
+  /** MX-like port (no AUTH, local recipients only); a free one when 0 or unset. */
+  mxPort?: number;
 }
 
 export interface RunningPostfix {
   host: string;
   submissionPort: number;
+  /** Unauthenticated inbound SMTP for the local domains, like an MX. */
+  mxPort: number;
   dir: string;
   log(): string;
   close(): Promise<void>;
@@ -82,10 +89,13 @@ bounce_queue_lifetime = 1h
 `;
 }
 
-export function postfixMasterCf(port: number): string {
+export function postfixMasterCf(port: number, mxPort: number): string {
   const rows = [
     `127.0.0.1:${port} inet n - n - - smtpd`,
     '  -o smtpd_sasl_auth_enable=yes',
+    `127.0.0.1:${mxPort} inet n - n - - smtpd`,
+    '  -o smtpd_sasl_auth_enable=no',
+    '  -o smtpd_recipient_restrictions=permit_auth_destination,reject',
     'pickup    unix  n       -       n       60      1       pickup',
     'cleanup   unix  n       -       n       -       0       cleanup',
     'qmgr      unix  n       -       n       300     1       qmgr',
@@ -136,9 +146,10 @@ export async function startPostfix(opts: PostfixOptions): Promise<RunningPostfix
   for (const d of [configDir, queueDir, dataDir]) mkdirSync(d, { recursive: true, mode: 0o755 });
   const owner = systemIds('postfix');
   chownSync(dataDir, owner.uid, owner.gid);
-  const port = await freePort();
+  const port = opts.submissionPort || (await freePort());
+  const mxPort = opts.mxPort || (await freePort());
   writeFileSync(path.join(configDir, 'main.cf'), postfixMainCf(dir, opts));
-  writeFileSync(path.join(configDir, 'master.cf'), postfixMasterCf(port));
+  writeFileSync(path.join(configDir, 'master.cf'), postfixMasterCf(port, mxPort));
   writeFileSync(path.join(configDir, 'recipients'), opts.recipients.map((r) => `${r.toLowerCase()} OK\n`).join(''));
 
   const maillog = path.join(dir, 'maillog');
@@ -182,9 +193,10 @@ export async function startPostfix(opts: PostfixOptions): Promise<RunningPostfix
     const start = runPostfix(configDir, ['start']);
     if (!start.ok) throw new Error(`postfix -c ${configDir} start failed:\n${start.output}\nmaillog:\n${log()}`);
     await waitForGreeting('127.0.0.1', port, START_TIMEOUT_MS, 'Postfix smtpd', () => `maillog:\n${log()}`);
+    await waitForGreeting('127.0.0.1', mxPort, START_TIMEOUT_MS, 'Postfix smtpd (MX)', () => `maillog:\n${log()}`);
   } catch (err) {
     await close();
     throw err;
   }
-  return { host: '127.0.0.1', submissionPort: port, dir, log, close };
+  return { host: '127.0.0.1', submissionPort: port, mxPort, dir, log, close };
 }
