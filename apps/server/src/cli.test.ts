@@ -39,6 +39,8 @@ describe('mailroom demo', () => {
     expect(existsSync(dataDir)).toBe(true);
     const health = await fetch(`${url}/api/health`);
     expect(health.status).toBe(200);
+    const metrics = await (await fetch(`${url}/metrics`)).text();
+    expect(metrics).toMatch(/mailroom_outbound_queue_messages 0/);
     cli.child.kill('SIGINT');
     expect(await cli.exited).toBe(0);
     expect(existsSync(dataDir)).toBe(false);

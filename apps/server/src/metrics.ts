@@ -55,6 +55,18 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'mailroom_' });
   }
 
+  /** Metrics of an embedded mail server running in this process (demo and standalone modes). */
+  addMailServer(mail: { queue: { list(): unknown[] } | null }) {
+    new Gauge({
+      name: 'mailroom_outbound_queue_messages',
+      help: 'Messages waiting in the outbound queue of the embedded mail server',
+      registers: [this.registry],
+      collect() {
+        this.set(mail.queue ? mail.queue.list().length : 0);
+      },
+    });
+  }
+
   /** Counts and times every request, labelled by its route pattern (never the raw URL). */
   middleware(): RequestHandler {
     return (req, res, next) => {

@@ -102,6 +102,7 @@ export async function startDemo(config: Config): Promise<Running> {
   }
   const running = web;
   const mailServer = mail;
+  running.ctx.metrics.addMailServer(mailServer);
   return {
     ...running,
     mail: mailServer,
