@@ -362,6 +362,17 @@ describe('IMAP server: specific hostile inputs', () => {
     c.destroy();
   });
 
+  it('answers oversized SEARCH programs with BAD, not an internal error', async () => {
+    const c = await session();
+    expect(await c.exchange('S', [line('S EXAMINE INBOX\r\n')])).toMatchObject({ kind: 'tagged', status: 'OK' });
+    const big = await c.exchange('A', [line(`A SEARCH ${'SUBJECT x '.repeat(1000).trim()}\r\n`)]);
+    expect(big).toMatchObject({ kind: 'tagged', status: 'BAD' });
+    const fine = await c.exchange('B', [line(`B SEARCH ${'SUBJECT fuzz '.repeat(400).trim()}\r\n`)]);
+    expect(fine).toMatchObject({ kind: 'tagged', status: 'OK' });
+    expect(fine.lines).toContain('* SEARCH 1 2 3 4 5');
+    c.destroy();
+  });
+
   it('rejects 8-bit mailbox names and stray CREATE arguments', async () => {
     const c = await session();
     const eight = await c.exchange('A', [line(Buffer.concat([Buffer.from('A CREATE {6}\r\n')])), lit(Buffer.from('Grüß', 'utf8')), line('\r\n')]);
