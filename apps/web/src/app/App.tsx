@@ -10,12 +10,13 @@ import { defaultFolder, folderDisplayName } from '../features/mailbox/folders.js
 import type { RowClick } from '../features/mailbox/MessageList.js';
 import { ReadingPane, type ReplyKind } from '../features/message/ReadingPane.js';
 import { messageKeys } from '../features/message/message.queries.js';
+import { threadQuery } from '../features/mailbox/mailbox.queries.js';
 import { ComposeDialog } from '../features/compose/ComposeDialog.js';
 import { EMPTY_DRAFT, forwardDraft, replyAllDraft, replyDraft, type ComposeDraft } from '../features/compose/compose.queries.js';
 import { useApplyPreferences, usePreferences, useUpdatePreferences } from '../features/settings/preferences.js';
 import { Icon } from '../components/Icon/Icon.js';
 import { connectLiveUpdates, type MailboxEvent } from '../lib/events.js';
-import { DEFAULT_VIEW, REMOVING_ACTIONS, type ListView, type MessageAction, type MessageDetailX, type MessageRow, type UndoInfo } from '../lib/api-types.js';
+import { DEFAULT_VIEW, REMOVING_ACTIONS, type ListView, type MessageAction, type MessageDetailX, type MessageRow, type ThreadResponse, type UndoInfo } from '../lib/api-types.js';
 import { isTypingTarget, shortcutFor } from './shortcuts.js';
 
 const SettingsDialog = lazy(() => import('../features/settings/SettingsDialog.js'));
@@ -288,19 +289,38 @@ function MailApp({ email }: { email: string }) {
     move: t('Moved'),
   };
 
+  /** In conversation view a row stands for its whole conversation: act on its messages in this folder. */
+  const withConversations = async (uids: number[]): Promise<number[]> => {
+    if (!view.threads || folder === null) return uids;
+    const out = new Set<number>(uids);
+    for (const uid of uids) {
+      const row = rows.rowAt(rows.indexOfUid(uid));
+      if (!row?.threadId || (row.threadSize ?? 1) < 2) continue;
+      try {
+        const thread: ThreadResponse = await queryClient.fetchQuery(threadQuery(folder, row.threadId));
+        for (const m of thread.messages) if (m.mailbox === folder) out.add(m.uid);
+      } catch {
+        // the row's own message at least
+      }
+    }
+    return [...out];
+  };
+
   const runAction = (action: MessageAction, uids: number[], destination?: string) => {
     if (folder === null || uids.length === 0) return;
     const removing = REMOVING_ACTIONS.has(action);
     if (removing && open && uids.includes(open.uid) && open.mailbox === folder) setOpen(null);
     if (removing) setSelected(new Set());
-    actions.mutate(
-      { uids, action, ...(destination ? { destination } : {}) },
-      {
-        onSuccess: (response) => {
-          if (removing) announce(doneText[action] ?? t('Done'), response?.undo);
+    void withConversations(uids).then((all) =>
+      actions.mutate(
+        { uids: all, action, ...(destination ? { destination } : {}) },
+        {
+          onSuccess: (response) => {
+            if (removing) announce(doneText[action] ?? t('Done'), response?.undo);
+          },
+          onError: (err) => announce(err.message),
         },
-        onError: (err) => announce(err.message),
-      },
+      ),
     );
   };
 

@@ -221,4 +221,48 @@ describe('message list', () => {
     expect(await screen.findByText('No messages in this folder.')).toBeTruthy();
     expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Sent');
   });
+
+  it('in conversation view shows one row per conversation, the conversation in the reading pane, and acts on all of it', { timeout: 30_000 }, async () => {
+    const { requests } = setup({
+      'GET /api/preferences': json({ markReadDelayMs: 0, conversationView: true, theme: 'system', language: 'en', remoteContentSenders: [] }),
+      'GET /api/mailboxes/INBOX/messages': windowHandler(2, (i) =>
+        i === 0 ? summary(50, { subject: 'Plans', threadId: 't1', threadSize: 3 }) : summary(40, { subject: 'Alone', threadId: 't2', threadSize: 1 }),
+      ),
+      'GET /api/mailboxes/INBOX/threads/t1': json({
+        messages: [
+          { ...summary(48, { subject: 'Plans' }), mailbox: 'INBOX' },
+          { ...summary(7, { subject: 'Re: Plans', from: [{ name: 'Me', address: 'alice@example.test' }] }), mailbox: 'Sent' },
+          { ...summary(50, { subject: 'Re: Plans' }), mailbox: 'INBOX' },
+        ],
+      }),
+      'GET /api/mailboxes/INBOX/messages/50': json(detail(50, { subject: 'Re: Plans' })),
+      'GET /api/mailboxes/Sent/messages/7': json(detail(7, { subject: 'Re: Plans', mailbox: 'Sent' })),
+    });
+    renderApp(<App />);
+    const user = userEvent.setup();
+    const listbox = await list();
+    await waitFor(() => expect(within(listbox).getAllByRole('option')).toHaveLength(2));
+    expect(screen.getByRole('checkbox', { name: 'Conversations' })).toHaveProperty('checked', true);
+    expect(windowRequests(requests)[0]).toContain('threads=1');
+    const row = within(listbox).getAllByRole('option')[0]!;
+    expect(row.getAttribute('aria-label')).toContain('3 messages');
+    await user.click(row);
+    const conversation = await screen.findByRole('navigation', { name: 'Conversation' });
+    const items = within(conversation).getAllByRole('button');
+    expect(items).toHaveLength(3);
+    // My reply kept in Sent is part of it and opens from there.
+    await user.click(items[1]!);
+    await waitFor(() => expect(requests.some((r) => r.path === '/api/mailboxes/Sent/messages/7?peek=1')).toBe(true));
+
+    await user.keyboard('{Control>}');
+    await user.click(within(listbox).getAllByRole('option')[0]!);
+    await user.keyboard('{/Control}');
+    await user.keyboard('{Control>}');
+    await user.click(within(listbox).getAllByRole('option')[0]!);
+    await user.keyboard('{/Control}');
+    await user.click(screen.getByRole('button', { name: 'Archive selected' }));
+    await waitFor(() =>
+      expect(requests.find((r) => r.path === '/api/mailboxes/INBOX/messages/actions')?.body).toEqual({ uids: [50, 48], action: 'archive' }),
+    );
+  });
 });
