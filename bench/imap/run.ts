@@ -225,9 +225,10 @@ function markdownTable(r: Report): string {
     const cold = (row: TimedRow | undefined): string => (row?.warmupMs == null ? '—' : `${fmtMs(row.warmupMs)} ms`);
     lines.push(`| ${name} | ${cell(mr)} | ${cell(dr)} | ${ratio(mr?.medianMs, dr?.medianMs)} | ${cold(mr)} | ${cold(dr)} |`);
   }
-  const mixedName = `mixed: ${(m ?? d)!.mixed.sessions} sessions, ${(m ?? d)!.mixed.operations} operations (operations/s, higher is better)`;
+  const mx = (m ?? d)!.mixed;
+  const mixedName = `mixed: ${mx.sessions} sessions × ${mx.cycles} cycles × 8 operations (operations/s, higher is better)`;
   const ops = (x: ServerResult | undefined): string =>
-    !x ? '—' : `${x.mixed.opsPerSecond.toFixed(0)}/s${x.mixed.errors ? ` (${x.mixed.errors} failed cycles)` : ''}`;
+    !x ? '—' : `${x.mixed.opsPerSecond.toFixed(x.mixed.opsPerSecond < 100 ? 1 : 0)}/s${x.mixed.errors ? ` (${x.mixed.errors} of ${x.mixed.sessions * x.mixed.cycles} cycles failed)` : ''}`;
   lines.push(
     `| ${mixedName} | ${ops(m)} | ${ops(d)} | ${ratio(d?.mixed.opsPerSecond, m?.mixed.opsPerSecond)} | | |`,
   );
@@ -359,7 +360,7 @@ function updateReadme(r: Report, table: string, resultFile: string): void {
     start,
     '',
     `Measured ${r.date.slice(0, 16).replace('T', ' ')} UTC on ${mc.cpus} × ${mc.cpuModel}, ${(mc.memoryMb / 1024).toFixed(1)} GB RAM, Linux ${mc.kernel}, Node ${mc.node}; ` +
-      `${d ? d.version.split(' ')[0] : 'Dovecot not run'}. INBOX ${r.load.inbox} messages + Sent ${r.load.sent} ` +
+      `${d ? `Dovecot ${d.version.split(' ')[0]}` : 'Dovecot not run'}. INBOX ${r.load.inbox} messages + Sent ${r.load.sent} ` +
       `(${(r.load.bytes / 1024 / 1024).toFixed(0)} MB), median of ${r.options.runs} runs after one warm-up run; mixed workload ` +
       `${r.options.sessions} sessions × ${r.options.cycles} cycles. Raw data: [${resultFile}](${resultFile}).`,
     '',
