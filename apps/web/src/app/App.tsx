@@ -487,6 +487,7 @@ function MailApp({ email }: { email: string }) {
           onAction={(action, destination) => runAction(action, [...selected], destination)}
           onDragRows={onDragRows}
           searchRef={searchRef}
+          onEmpty={onEmpty}
         />
 
         <ReadingPane

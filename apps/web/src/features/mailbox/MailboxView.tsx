@@ -29,6 +29,8 @@ interface MailboxViewProps {
   onAction: (action: MessageAction, destination?: string) => void;
   onDragRows: (row: MessageRow) => number[];
   searchRef: Ref<HTMLInputElement>;
+  /** Empties Trash or Junk (offered in those folders). */
+  onEmpty: (path: string) => void;
 }
 
 const SORTS: ReadonlyArray<{ value: SortField; label: string }> = [
@@ -65,6 +67,12 @@ export function MailboxView(props: MailboxViewProps) {
         <h1 id="mailbox-title" className="list-title">
           {title}
         </h1>
+        {path !== null && (special === '\\trash' || special === '\\junk') && rows.total > 0 && (
+          <button type="button" className="btn btn-small" onClick={() => props.onEmpty(path)}>
+            <Icon name="trash" />
+            <span>{t('Empty {{name}}', { name: title })}</span>
+          </button>
+        )}
         <span className="pager-count" aria-live="polite">
           {rows.ready ? t('{{count}} messages', { count: rows.total, formattedCount: formatNumber(rows.total) }) : ''}
         </span>
