@@ -447,7 +447,8 @@ export function openStore(opts: OpenStoreOptions): MailStore {
             const { uidnext, highestmodseq } = st.bumpMailbox.get(dest.id)!;
             db.prepare('UPDATE messages SET mailbox_id = ?, uid = ?, modseq = ? WHERE id = ?').run(dest.id, uidnext, highestmodseq, r.id);
             st.tombstone.run(src.id, r.uid, srcModseq);
-            emitLater({ type: 'expunge', mailboxId: src.id, uid: r.uid, origin });
+            // no origin: the RENAME command does not report these, so the renaming session must get them too
+            emitLater({ type: 'expunge', mailboxId: src.id, uid: r.uid });
           }
           return;
         }
