@@ -9,6 +9,7 @@ import { ListenError, type ListenerTls } from './smtp/listener.js';
 import { startSubmissionSmtp } from './smtp/submission.js';
 import { OutboundQueue, type OutboundQueueOptions } from './queue/queue.js';
 import type { DnsResolver } from './smtp/auth-checks.js';
+import type { SmtpLimits } from './smtp/limits.js';
 import { createDkimSigner } from './dkim/keys.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
@@ -16,6 +17,33 @@ export const DEFAULT_PORTS = { imap: 1143, smtp: 2525, submission: 1587, pop3: 1
 export const DEFAULT_HOSTNAME = 'localhost';
 export const DEFAULT_MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
 
+/*
+ * MTA options of startMailServer (issue #4), with their defaults:
+ *
+ * | option                                  | default                    | what it does                                                         |
+ * |-----------------------------------------|----------------------------|----------------------------------------------------------------------|
+ * | maxMessageBytes                         | 25 MiB                     | SIZE advertised and enforced (552 5.3.4) on MX and submission        |
+ * | smtpLimits.maxConnections               | 200 per listener           | further connections get 421 (smtp-server maxClients)                 |
+ * | smtpLimits.maxConnectionsPerIp          | 20 per listener            | 421 4.7.0 for one more from the same address                         |
+ * | smtpLimits.ipConnectionRate             | 120 per 60 s per IP        | 421 4.7.0 connection rate limit exceeded                             |
+ * | smtpLimits.maxRecipients                | 100 per message            | 452 4.5.3 for further RCPT TO (client sends the rest later)          |
+ * | smtpLimits.userMessageRate              | 300 per hour per user      | 451 4.7.1 at MAIL FROM on submission                                 |
+ * | smtpLimits.authLockout.freeFailures     | 3                          | failed AUTHs (per user name and per IP) answered without delay       |
+ * | smtpLimits.authLockout.baseDelayMs      | 1 s, doubling, max 30 s    | delay before the 535 of each further failure                         |
+ * | smtpLimits.authLockout.lockAfter/lockMs | 10 failures in 15 min → 15 min | AUTH refused with 454 4.7.0 for that user name / IP              |
+ * | smtpLimits.exemptIps                    | 127.0.0.1, ::1             | per-IP limits skip these (the webmail submits for everyone from here)|
+ * | queue.lifetimeMs                        | 5 days                     | retrying stops; DSN (Status 4.4.7) to the sender                     |
+ * | queue.delayNoticeMs                     | 4 hours                    | one delay DSN (Action: delayed) to the sender                        |
+ * | queue.retry.initialMs / maxMs / factor  | 5 min / 4 h / 2            | exponential backoff between attempts                                 |
+ * | queue.perDomainConcurrency              | 2                          | simultaneous connections to one recipient domain                     |
+ * | queue.maxConnections                    | 20                         | simultaneous outbound connections in total                           |
+ * | queue.messagesPerConnection             | 100                        | messages sent over one connection before it is closed                |
+ * | queue.pollMs                            | 30 s                       | longest sleep between queue runs (picks up `mailroom queue flush`)   |
+ * | queue.resolver                          | DNS MX, then A/AAAA        | where a domain's mail goes (tests map domains to 127.0.0.1:port)     |
+ * | queue: false                            | queue on                   | no remote delivery: submission refuses remote recipients (550 5.7.1) |
+ * | authChecks.resolver / authChecks: false | DNS, checks on             | SPF/DKIM/DMARC/ARC of MX mail → Authentication-Results               |
+ * | dkimSign                                | true                       | sign submitted mail with dataDir/dkim/<domain>.key (`domain add`)    |
+ */
 export interface MailServerConfig {
   /** The SQLite file is dataDir/mail.sqlite (created when missing). */
   dataDir: string;
@@ -51,6 +79,8 @@ export interface MailServerConfig {
   authChecks?: { resolver?: DnsResolver } | false;
   /** DKIM-sign submitted mail with the keys in dataDir/dkim (`mailroom domain add`), default true. */
   dkimSign?: boolean;
+  /** SMTP abuse limits for the MX and submission listeners (see the table above). */
+  smtpLimits?: SmtpLimits;
 }
 
 export interface RunningMailServer {
@@ -123,6 +153,7 @@ export async function startMailServer(config: MailServerConfig): Promise<Running
       maxMessageBytes,
       logger,
       tls: config.tls,
+      limits: config.smtpLimits,
       authChecks: config.authChecks,
     });
     listeners.push(smtp);
@@ -137,6 +168,7 @@ export async function startMailServer(config: MailServerConfig): Promise<Running
       allowInsecureAuth: config.allowInsecureAuth,
       queue: queue ?? undefined,
       sign: config.dkimSign === false ? undefined : createDkimSigner(config.dataDir, logger),
+      limits: config.smtpLimits,
     });
     listeners.push(submission);
     // POP3 (RFC 1939) on the same store; with a certificate, USER/PASS and AUTH need STLS first

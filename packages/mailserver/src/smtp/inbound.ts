@@ -38,7 +38,7 @@ export async function startInboundSmtp(opts: InboundOptions): Promise<SmtpListen
       if (session.envelope.mailFrom && session.envelope.mailFrom.address === '' && session.envelope.rcptTo.length >= 1) {
         return callback(new SmtpError(550, '5.7.1 A message from the null sender may have only one recipient'));
       }
-      const refusal = checkRecipient(store, address.address, new SmtpError(550, '5.7.1 Relay access denied'), session, log);
+      const refusal = checkRecipient(store, address.address, new SmtpError(550, '5.7.1 Relay access denied'), session, log, opts.limits?.maxRecipients);
       callback(refusal);
     },
 

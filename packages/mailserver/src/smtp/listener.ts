@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import type { DeliveryTracker } from './delivery.js';
+import { ConnectionLimiter, DEFAULT_LIMITS, type SmtpLimits } from './limits.js';
 
 /** A running SMTP listener. */
 export interface SmtpListener {
@@ -24,6 +25,10 @@ export interface SmtpRoleOptions {
   logger?: Logger;
   /** Certificate for STARTTLS; without it STARTTLS is not offered. */
   tls?: ListenerTls;
+  /** Abuse limits (connections, rates, recipients, AUTH lockout); see DEFAULT_LIMITS. */
+  limits?: SmtpLimits;
+  /** Clock for the rate limits (tests). */
+  now?: () => number;
 }
 
 /** Error raised when a listener cannot bind; names the role, address and port. */
@@ -53,6 +58,25 @@ export function baseServerOptions(role: SmtpRoleOptions, component: string): SMT
     // smtp-server adds `component` to every entry itself
     logger: role.logger ? (role.logger as unknown as SMTPServerOptions['logger']) : false,
     component,
+    maxClients: role.limits?.maxConnections ?? DEFAULT_LIMITS.maxConnections,
+  };
+  const limiter = new ConnectionLimiter(role.limits ?? {}, role.now ?? Date.now);
+  const admitted = new Map<string, string>();
+  options.onConnect = (session, callback) => {
+    const ip = session.remoteAddress;
+    const refusal = limiter.admit(ip);
+    if (refusal) {
+      role.logger?.info({ component, cid: session.id, ip, reason: refusal.message }, 'connection refused by limits');
+      return callback(refusal);
+    }
+    admitted.set(session.id, ip);
+    return callback();
+  };
+  options.onClose = (session) => {
+    const ip = admitted.get(session.id);
+    if (ip === undefined) return;
+    admitted.delete(session.id);
+    limiter.release(ip);
   };
   if (role.tls) {
     options.key = role.tls.key;

@@ -11,6 +11,7 @@ import {
 } from './delivery.js';
 import type { OutboundQueue } from '../queue/queue.js';
 import { formatRfc5322Date, hasHeader, joinMessage, splitMessage } from './headers.js';
+import { AuthGuard, DEFAULT_LIMITS, RateCounter } from './limits.js';
 import { baseServerOptions, startListener, type SmtpListener, type SmtpRoleOptions } from './listener.js';
 
 export interface SubmissionOptions extends SmtpRoleOptions {
@@ -62,6 +63,9 @@ export async function startSubmissionSmtp(opts: SubmissionOptions): Promise<Smtp
   const { store, logger, queue } = opts;
   const log = logger?.child({ component: 'smtp-submission' });
   const tracker = new DeliveryTracker();
+  const now = opts.now ?? Date.now;
+  const authGuard = new AuthGuard(opts.limits?.authLockout, now, opts.limits?.exemptIps);
+  const userRate = new RateCounter(opts.limits?.userMessageRate ?? DEFAULT_LIMITS.userMessageRate, now);
 
   const server = new SMTPServer({
     ...baseServerOptions(opts, 'smtp-submission'),
@@ -78,12 +82,23 @@ export async function startSubmissionSmtp(opts: SubmissionOptions): Promise<Smtp
       }
       const username = auth.username ?? '';
       const password = auth.password ?? '';
+      const ip = session.remoteAddress;
+      const locked = authGuard.check(ip, username);
+      if (locked) {
+        log?.warn({ cid: session.id, username, ip }, 'authentication refused: locked out after repeated failures');
+        return callback(locked);
+      }
       store.authenticate(username, password).then(
         (user) => {
           if (!user) {
-            log?.info({ cid: session.id, username }, 'authentication failed');
-            return callback(new SmtpError(535, '5.7.8 Authentication credentials invalid'));
+            const delay = authGuard.fail(ip, username);
+            log?.info({ cid: session.id, username, ip, delayMs: delay }, 'authentication failed');
+            const answer = (): void => callback(new SmtpError(535, '5.7.8 Authentication credentials invalid'));
+            if (delay > 0) setTimeout(answer, delay).unref();
+            else answer();
+            return;
           }
+          authGuard.succeed(username);
           return callback(null, { user });
         },
         (err: unknown) => {
@@ -99,12 +114,16 @@ export async function startSubmissionSmtp(opts: SubmissionOptions): Promise<Smtp
       if (!isOwnAddress(user, address.address)) {
         return callback(new SmtpError(553, `5.7.1 Sender address rejected: not owned by user ${user.email}`));
       }
+      if (!userRate.take(user.email)) {
+        log?.warn({ cid: session.id, user: user.email }, 'message rate limit reached');
+        return callback(new SmtpError(451, '4.7.1 Sending rate limit exceeded, try again later'));
+      }
       return callback();
     },
 
     onRcptTo(address, session, callback) {
       const remote = opts.queue ? null : new SmtpError(550, '5.7.1 delivery to remote domains is not enabled yet');
-      const refusal = checkRecipient(store, address.address, remote, session, log);
+      const refusal = checkRecipient(store, address.address, remote, session, log, opts.limits?.maxRecipients);
       callback(refusal);
     },
 
