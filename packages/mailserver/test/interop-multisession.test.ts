@@ -186,4 +186,22 @@ describe('two sessions on one mailbox', () => {
     a.destroy();
     b.destroy();
   });
+
+  it('tells the session that renames its selected INBOX that the messages left', async () => {
+    const other = 'renamer@interop.test';
+    srv.server.store.createUser(other, SIMPLE_PASS);
+    for (let i = 1; i <= 3; i++) await srv.server.store.deliver(other, await composeMessage({ from: 'r@example.org', to: other, subject: `r${i}`, text: 'x' }));
+    const c = new FuzzClient();
+    await c.connect(srv.port);
+    open.push(c);
+    expect((await cmd(c, `LOGIN ${other} ${SIMPLE_PASS}`)).status).toBe('OK');
+    expect((await cmd(c, 'SELECT INBOX')).lines).toContain('* 3 EXISTS');
+    const r = await cmd(c, 'RENAME INBOX Old');
+    expect(r.status).toBe('OK');
+    const noop = await cmd(c, 'NOOP');
+    expect([...r.lines, ...noop.lines].filter((l) => / EXPUNGE$/.test(l))).toEqual(['* 3 EXPUNGE', '* 2 EXPUNGE', '* 1 EXPUNGE']);
+    expect((await cmd(c, 'SEARCH ALL')).lines).toContain('* SEARCH');
+    expect((await cmd(c, 'STATUS Old (MESSAGES)')).lines).toContain('* STATUS Old (MESSAGES 3)');
+    c.destroy();
+  });
 });
