@@ -1,10 +1,11 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { simpleParser } from 'mailparser';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMailServer, type RunningMailServer } from '../src/index.js';
+import { addMailDomain, staticDnsResolver, startMailServer, type DnsRecord, type RunningMailServer } from '../src/index.js';
 import type { MxTarget } from '../src/queue/index.js';
 import { mailbox, startFakeMx, waitFor, type FakeMx } from './queue-helpers.js';
 
@@ -38,6 +39,7 @@ let b: RunningMailServer;
 let flaky: FakeMx;
 let rejecting: FakeMx;
 let bulk: FakeMx;
+let tlsMx: FakeMx;
 
 const ALICE = { user: 'alice@a.test', pass: 'alice-pw' };
 const BOB = { user: 'bob@b.test', pass: 'bob-pw' };
@@ -56,9 +58,19 @@ beforeAll(async () => {
   dirA = mkdtempSync(path.join(tmpdir(), 'mailroom-queue-a-'));
   dirB = mkdtempSync(path.join(tmpdir(), 'mailroom-queue-b-'));
   const queue = { resolver, retry: { initialMs: 30, maxMs: 200 }, pollMs: 100 };
-  a = await startMailServer({ dataDir: dirA, ports: { imap: 0, smtp: 0, submission: 0 }, hostname: 'mx.a.test', allowInsecureAuth: true, queue });
-  b = await startMailServer({ dataDir: dirB, ports: { imap: 0, smtp: 0, submission: 0 }, hostname: 'mx.b.test', allowInsecureAuth: true, queue });
-  a.store.addDomain('a.test');
+  // a.test has a DKIM key (`mailroom domain add`); b.test's checks see a.test's published records
+  const records = addMailDomain({ dataDir: dirA, domain: 'a.test', mxHost: 'mx.a.test' }).records;
+  const txt = (r: DnsRecord): string => [...r.value.matchAll(/"([^"]*)"/g)].map((m) => m[1]).join('');
+  const dns = staticDnsResolver({
+    'a.test': { TXT: ['v=spf1 ip4:127.0.0.1 -all'], MX: [{ exchange: 'mx.a.test', priority: 10 }] },
+    'mailroom._domainkey.a.test': { TXT: [txt(records[2]!)] },
+    '_dmarc.a.test': { TXT: [txt(records[3]!)] },
+    'b.test': { TXT: ['v=spf1 ip4:127.0.0.1 -all'] },
+  });
+  const authChecks = { resolver: dns };
+  a = await startMailServer({ dataDir: dirA, ports: { imap: 0, smtp: 0, submission: 0 }, hostname: 'mx.a.test', allowInsecureAuth: true, queue, authChecks });
+  b = await startMailServer({ dataDir: dirB, ports: { imap: 0, smtp: 0, submission: 0 }, hostname: 'mx.b.test', allowInsecureAuth: true, queue, authChecks });
+  expect(a.store.hasDomain('a.test')).toBe(true);
   a.store.createUser(ALICE.user, ALICE.pass);
   b.store.addDomain('b.test');
   b.store.createUser(BOB.user, BOB.pass);
@@ -70,6 +82,10 @@ beforeAll(async () => {
   mx['flaky.test'] = [{ host: '127.0.0.1', port: flaky.port, name: 'mx.flaky.test' }];
   mx['reject.test'] = [{ host: '127.0.0.1', port: rejecting.port, name: 'mx.reject.test' }];
   mx['bulk.test'] = [{ host: '127.0.0.1', port: bulk.port, name: 'mx.bulk.test' }];
+  // a throw-away self-signed certificate (openssl CLI) for the STARTTLS peer
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', path.join(dirB, 'key.pem'), '-out', path.join(dirB, 'cert.pem'), '-days', '1', '-subj', '/CN=mx.tls.test'], { stdio: 'ignore' });
+  tlsMx = await startFakeMx({ tls: { key: readFileSync(path.join(dirB, 'key.pem'), 'utf8'), cert: readFileSync(path.join(dirB, 'cert.pem'), 'utf8') } });
+  mx['tls.test'] = [{ host: '127.0.0.1', port: tlsMx.port, name: 'mx.tls.test' }];
 });
 
 afterAll(async () => {
@@ -78,12 +94,13 @@ afterAll(async () => {
   await flaky?.close();
   await rejecting?.close();
   await bulk?.close();
+  await tlsMx?.close();
   rmSync(dirA, { recursive: true, force: true });
   rmSync(dirB, { recursive: true, force: true });
 });
 
 describe('outbound queue between two Mailroom instances', () => {
-  it('delivers mail from a.test to b.test and the reply back, with trace fields', async () => {
+  it('delivers mail from a.test to b.test (DKIM-signed by a, spf/dkim/dmarc=pass at b) and the reply back', async () => {
     const info = await submit(a, ALICE).sendMail({
       from: ALICE.user,
       to: BOB.user,
@@ -99,6 +116,11 @@ describe('outbound queue between two Mailroom instances', () => {
     expect(text.startsWith('Return-Path: <alice@a.test>\r\n')).toBe(true);
     expect(text).toContain('by mx.b.test (Mailroom)');
     expect(text).toContain('by mx.a.test (Mailroom)');
+    // signed by a.test on submission, verified by b.test on receipt
+    const results = /^Authentication-Results: mx\.b\.test;[^\r\n]*(?:\r\n[ \t][^\r\n]*)*/m.exec(text)?.[0].replace(/\r\n[ \t]+/g, ' ') ?? '';
+    expect(results).toMatch(/dkim=pass [^;]*header\.i=@a\.test/);
+    expect(results).toMatch(/spf=pass [^;]*smtp\.mailfrom=alice@a\.test/);
+    expect(results).toMatch(/dmarc=pass [^;]*header\.from=a\.test/);
     const parsed = await simpleParser(inbox[0]!);
     expect(parsed.subject).toBe('Across domains');
     expect(parsed.text?.trim()).toBe('Hello Bob, from the other instance.');
@@ -172,6 +194,14 @@ describe('outbound queue between two Mailroom instances', () => {
     expect(parts[2]!.body).toContain('Message-ID: <bounce-me@a.test>');
     expect(dsn.attachments.find((p) => p.contentType === 'text/rfc822-headers')?.content.toString()).toContain('Subject: Will partly bounce');
     await waitFor(() => a.queue!.list().length === 0, 'the queue to empty');
+  });
+
+  it('uses STARTTLS when the remote offers it (opportunistic, self-signed certificate accepted)', async () => {
+    await submit(a, ALICE).sendMail({ from: ALICE.user, to: 'tina@tls.test', subject: 'Over TLS', text: 'x' });
+    const got = await waitFor(() => tlsMx.received.find((m) => m.raw.toString().includes('Subject: Over TLS')), 'TLS delivery');
+    expect(got.secure).toBe(true);
+    // and plaintext to a server without STARTTLS (the other tests) still works
+    expect(bulk.received.every((m) => !m.secure)).toBe(true);
   });
 
   it('reuses one connection for several messages to one domain and respects the per-domain limit', async () => {

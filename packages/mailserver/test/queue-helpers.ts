@@ -7,6 +7,8 @@ export interface ReceivedMail {
   to: string[];
   raw: Buffer;
   connection: string;
+  /** Whether the session was under TLS (STARTTLS) when DATA ended. */
+  secure: boolean;
 }
 
 export interface FakeMx {
@@ -68,6 +70,7 @@ export async function startFakeMx(opts: { tls?: { key: string; cert: string } } 
           to: session.envelope.rcptTo.map((r) => r.address),
           raw: Buffer.concat(chunks),
           connection: session.id,
+          secure: session.secure,
         });
         callback();
       });
