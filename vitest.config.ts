@@ -26,6 +26,8 @@ export default defineConfig({
           environment: 'jsdom',
           include: ['apps/web/src/**/*.test.{ts,tsx}'],
           setupFiles: ['apps/web/src/test-setup.ts'],
+          // jsdom UI tests are CPU-bound; on a busy 2-core machine the 5 s default is too tight.
+          testTimeout: 30_000,
         },
       },
     ],

@@ -14,7 +14,16 @@ describe('API contract', () => {
     expect(ok.text).toBe('');
   });
   it('coerces and bounds paging', () => {
-    expect(messageListQuery.parse({ page: '2', pageSize: '25' })).toEqual({ page: 2, pageSize: 25 });
+    expect(messageListQuery.parse({ page: '2', pageSize: '25' })).toMatchObject({ offset: 25, limit: 25 });
+    expect(messageListQuery.parse({ offset: '100', limit: '40', sort: 'subject', order: 'asc', threads: '1' })).toEqual({
+      offset: 100,
+      limit: 40,
+      sort: 'subject',
+      order: 'asc',
+      threads: true,
+    });
+    expect(messageListQuery.parse({})).toEqual({ offset: 0, limit: 50, sort: 'date', order: 'desc', threads: false });
     expect(messageListQuery.safeParse({ pageSize: '100000' }).success).toBe(false);
+    expect(messageListQuery.safeParse({ sort: 'color' }).success).toBe(false);
   });
 });
