@@ -73,9 +73,35 @@ export function MailboxView(props: MailboxViewProps) {
             <span>{t('Empty {{name}}', { name: title })}</span>
           </button>
         )}
-        <span className="pager-count" aria-live="polite">
-          {rows.ready ? t('{{count}} messages', { count: rows.total, formattedCount: formatNumber(rows.total) }) : ''}
-        </span>
+        <div className="list-sort">
+          <label htmlFor={ids.sort} className="visually-hidden">
+            {t('Sort by')}
+          </label>
+          <select
+            id={ids.sort}
+            value={view.sort}
+            onChange={(e) => onView({ ...view, sort: e.target.value as SortField })}
+          >
+            {SORTS.map((s) => (
+              <option key={s.value} value={s.value}>
+                {t(s.label)}
+              </option>
+            ))}
+          </select>
+          <button
+            type="button"
+            className="btn btn-icon"
+            aria-label={view.order === 'desc' ? t('Descending order') : t('Ascending order')}
+            title={view.order === 'desc' ? t('Descending order') : t('Ascending order')}
+            onClick={() => onView({ ...view, order: view.order === 'desc' ? 'asc' : 'desc' })}
+          >
+            <Icon name={view.order === 'desc' ? 'sortDesc' : 'sortAsc'} />
+          </button>
+          <label className="toggle">
+            <input type="checkbox" checked={view.threads} onChange={(e) => onView({ ...view, threads: e.target.checked })} />
+            <span>{t('Conversations')}</span>
+          </label>
+        </div>
       </header>
       <div className="list-search" role="search">
         <Icon name="search" />
@@ -159,35 +185,9 @@ export function MailboxView(props: MailboxViewProps) {
             </select>
           </>
         ) : (
-          <>
-            <label htmlFor={ids.sort} className="visually-hidden">
-              {t('Sort by')}
-            </label>
-            <select
-              id={ids.sort}
-              value={view.sort}
-              onChange={(e) => onView({ ...view, sort: e.target.value as SortField })}
-            >
-              {SORTS.map((s) => (
-                <option key={s.value} value={s.value}>
-                  {t(s.label)}
-                </option>
-              ))}
-            </select>
-            <button
-              type="button"
-              className="btn btn-icon"
-              aria-label={view.order === 'desc' ? t('Descending order') : t('Ascending order')}
-              title={view.order === 'desc' ? t('Descending order') : t('Ascending order')}
-              onClick={() => onView({ ...view, order: view.order === 'desc' ? 'asc' : 'desc' })}
-            >
-              <Icon name={view.order === 'desc' ? 'sortDesc' : 'sortAsc'} />
-            </button>
-            <label className="toggle">
-              <input type="checkbox" checked={view.threads} onChange={(e) => onView({ ...view, threads: e.target.checked })} />
-              <span>{t('Conversations')}</span>
-            </label>
-          </>
+          <span className="pager-count" aria-live="polite">
+            {rows.ready ? t('{{count}} messages', { count: rows.total, formattedCount: formatNumber(rows.total) }) : ''}
+          </span>
         )}
       </div>
       {!rows.ready && !rows.error && path !== null && <p className="pane-note">{t('Loading messages…')}</p>}
