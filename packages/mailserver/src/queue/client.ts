@@ -146,8 +146,17 @@ export class SmtpClientSession {
     });
   }
 
-  close(): void {
+  /** QUIT and close; `now` cuts the connection at once (shutdown). */
+  close(now = false): void {
     this.dead = true;
+    if (now) {
+      try {
+        this.conn.close();
+      } catch {
+        // ignore
+      }
+      return;
+    }
     try {
       this.conn.quit();
     } catch {

@@ -25,6 +25,8 @@ export const DEFAULT_PER_DOMAIN_CONCURRENCY = 2;
 export const DEFAULT_MAX_CONNECTIONS = 20;
 export const DEFAULT_MESSAGES_PER_CONNECTION = 100;
 export const DEFAULT_QUEUE_POLL_MS = 30_000;
+/** Longest close() waits for attempts in flight after cutting their connections. */
+const CLOSE_WAIT_MS = 5_000;
 
 export interface OutboundQueueOptions {
   /** The queue lives in dataDir/queue.sqlite. */
@@ -80,6 +82,7 @@ export class OutboundQueue {
   private readonly inFlight = new Set<number>();
   private readonly domainActive = new Map<string, number>();
   private readonly pending = new Set<Promise<void>>();
+  private readonly sessions = new Set<SmtpClientSession>();
   private activeConnections = 0;
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -134,13 +137,19 @@ export class OutboundQueue {
     while (this.pending.size > 0) await Promise.allSettled([...this.pending]);
   }
 
-  /** Stops scheduling, waits for deliveries in flight, closes the queue file. Idempotent. */
+  /**
+   * Stops scheduling, cuts the connections of attempts in flight (their recipients stay queued and
+   * are retried after a restart), waits for their bookkeeping, closes the queue file. Idempotent.
+   */
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running?.catch(() => undefined);
-    await this.idle();
+    for (const session of this.sessions) session.close(true);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.idle(), new Promise<void>((resolve) => (timer = setTimeout(resolve, CLOSE_WAIT_MS)))]);
+    clearTimeout(timer);
     this.db.close();
   }
 
@@ -227,6 +236,11 @@ export class OutboundQueue {
     for (const target of targets) {
       try {
         const session = await SmtpClientSession.open(target, { ...this.opts.client, name: this.opts.hostname });
+        if (this.closed) {
+          session.close(true);
+          return { session: null, error: 'the queue is shutting down' };
+        }
+        this.sessions.add(session);
         return { session, error: '' };
       } catch (err) {
         const e = err as { response?: string; message?: string; responseCode?: number };
@@ -261,6 +275,7 @@ export class OutboundQueue {
         if (this.closed) return;
         if (session && (!session.usable || sent >= perConnection)) {
           session.close();
+          this.sessions.delete(session);
           session = null;
         }
         if (!session) {
@@ -284,7 +299,10 @@ export class OutboundQueue {
         await this.apply(b, outcomes, session.mta, true);
       }
     } finally {
-      session?.close();
+      if (session) {
+        session.close();
+        this.sessions.delete(session);
+      }
     }
   }
 
