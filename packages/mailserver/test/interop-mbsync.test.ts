@@ -192,6 +192,6 @@ describe('mbsync (isync) against the embedded IMAP server', () => {
     const raws = await Promise.all((await srv.server.store.listUids(box.id)).map((u) => srv.server.store.getRaw(box.id, u)));
     const stripTuid = (b: Buffer | null) => b?.toString('utf8').replace(/^X-TUID: [^\r\n]*\r\n/m, '');
     expect(raws.map(stripTuid).filter((r) => r === localNew.toString('utf8'))).toHaveLength(1);
-  });
+  }, 180_000); // three mbsync runs; a cap for a loaded machine
 });
 
