@@ -177,6 +177,8 @@ describe('own window', () => {
     const article = await screen.findByRole('article', { name: 'Message' });
     expect(within(article).getByRole('heading', { level: 2 }).textContent).toBe('Subject 2');
     expect(screen.queryByRole('listbox', { name: 'Messages' })).toBeNull();
+    await userEvent.setup().click(within(article).getByRole('button', { name: 'More actions' }));
+    expect(within(article).getByRole('button', { name: 'View source' })).toBeTruthy();
     expect(within(article).queryByRole('link', { name: 'Open in new window' })).toBeNull();
   });
 });

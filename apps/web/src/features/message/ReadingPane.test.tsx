@@ -176,6 +176,8 @@ describe('reading pane', () => {
     expect(within(article).getByRole('link', { name: 'Download all as zip' }).getAttribute('href')).toBe('/api/mailboxes/INBOX/messages/14/attachments.zip');
     expect(within(article).getByRole('button', { name: 'Preview a.pdf' })).toBeTruthy();
     expect(within(article).getByRole('button', { name: 'Preview b.png' })).toBeTruthy();
+    expect(within(article).queryByRole('button', { name: 'View source' })).toBeNull();
+    await user.click(within(article).getByRole('button', { name: 'More actions' }));
     const own = within(article).getByRole('link', { name: 'Open in new window' });
     expect(own.getAttribute('href')).toBe('#/message/INBOX/14');
     expect(own.getAttribute('target')).toBe('_blank');
@@ -186,6 +188,7 @@ describe('reading pane', () => {
     await user.keyboard('{Escape}');
     expect(screen.queryByRole('dialog', { name: 'All headers' })).toBeNull();
 
+    await user.click(within(article).getByRole('button', { name: 'More actions' }));
     await user.click(within(article).getByRole('button', { name: 'View source' }));
     const source = await screen.findByRole('dialog', { name: 'Message source' });
     expect((await within(source).findByLabelText('Message source')).textContent).toContain('raw body');

@@ -196,6 +196,7 @@ function MessageView({ message, onReply, onBack, onAction, onOpenMessage, focusO
   const updatePreferences = useUpdatePreferences();
   const headingRef = useRef<HTMLHeadingElement>(null);
   const [extra, setExtra] = useState<ExtraView | null>(null);
+  const [menuOpen, setMenuOpen] = useState(false);
 
   useMarkReadAfter(message, preferences.markReadDelayMs, () => flags.mutate({ seen: true }));
 
@@ -260,30 +261,47 @@ function MessageView({ message, onReply, onBack, onAction, onOpenMessage, focusO
             </button>
           </>
         )}
-        <details className="more-menu">
-          <summary className="btn btn-icon" aria-label={t('More actions')} title={t('More actions')}>
+        <div
+          className="more-menu"
+          onKeyDown={(e) => {
+            if (e.key === 'Escape' && menuOpen) {
+              e.stopPropagation();
+              setMenuOpen(false);
+            }
+          }}
+        >
+          <button
+            type="button"
+            className="btn btn-icon"
+            aria-label={t('More actions')}
+            title={t('More actions')}
+            aria-expanded={menuOpen}
+            onClick={() => setMenuOpen((o) => !o)}
+          >
             <Icon name="chevronDown" />
-          </summary>
-          <div className="menu" role="group" aria-label={t('More actions')}>
-            <button type="button" className="btn btn-ghost" onClick={() => setExtra({ kind: 'headers', mailbox: message.mailbox, uid: message.uid })}>
-              {t('Show all headers')}
-            </button>
-            <button type="button" className="btn btn-ghost" onClick={() => setExtra({ kind: 'source', mailbox: message.mailbox, uid: message.uid })}>
-              <Icon name="code" />
-              {t('View source')}
-            </button>
-            <button type="button" className="btn btn-ghost" onClick={() => window.print()}>
-              <Icon name="print" />
-              {t('Print')}
-            </button>
-            {!standalone && (
-              <a className="btn btn-ghost" href={ownWindowUrl} target="_blank" rel="noopener noreferrer">
-                <Icon name="external" />
-                {t('Open in new window')}
-              </a>
-            )}
-          </div>
-        </details>
+          </button>
+          {menuOpen && (
+            <div className="menu" role="group" aria-label={t('More actions')} onClick={() => setMenuOpen(false)}>
+              <button type="button" className="btn btn-ghost" onClick={() => setExtra({ kind: 'headers', mailbox: message.mailbox, uid: message.uid })}>
+                {t('Show all headers')}
+              </button>
+              <button type="button" className="btn btn-ghost" onClick={() => setExtra({ kind: 'source', mailbox: message.mailbox, uid: message.uid })}>
+                <Icon name="code" />
+                {t('View source')}
+              </button>
+              <button type="button" className="btn btn-ghost" onClick={() => window.print()}>
+                <Icon name="print" />
+                {t('Print')}
+              </button>
+              {!standalone && (
+                <a className="btn btn-ghost" href={ownWindowUrl} target="_blank" rel="noopener noreferrer">
+                  <Icon name="external" />
+                  {t('Open in new window')}
+                </a>
+              )}
+            </div>
+          )}
+        </div>
       </div>
       {flags.isError && (
         <p role="alert" className="inline-error">
