@@ -103,6 +103,8 @@ describe('SMTP limits', () => {
     const { client } = await connect(mx.port);
     const ehlo = await client.command('EHLO client.example.org');
     expect(ehlo.text).toMatch(/^250[- ]SIZE 1024$/m);
+    for (const ext of ['PIPELINING', '8BITMIME', 'SMTPUTF8']) expect(ehlo.text).toMatch(new RegExp(`^250[- ]${ext}$`, 'm'));
+    expect(ehlo.text).not.toMatch(/^250[- ]DSN$/m);
     const declared = await client.command('MAIL FROM:<sender@elsewhere.example> SIZE=5000');
     expect(declared.code).toBe(552);
     expect((await client.command('MAIL FROM:<sender@elsewhere.example>')).code).toBe(250);

@@ -59,6 +59,9 @@ export function baseServerOptions(role: SmtpRoleOptions, component: string): SMT
     logger: role.logger ? (role.logger as unknown as SMTPServerOptions['logger']) : false,
     component,
     maxClients: role.limits?.maxConnections ?? DEFAULT_LIMITS.maxConnections,
+    // the DSN extension (RFC 3461: NOTIFY, RET, ENVID) is not implemented: failure notices are
+    // always sent and always carry the header only, so it is not advertised
+    hideDSN: true,
   };
   const limiter = new ConnectionLimiter(role.limits ?? {}, role.now ?? Date.now);
   const admitted = new Map<string, string>();
