@@ -25,11 +25,22 @@ export interface IndexedMessage {
   fts: { subject: string; sender: string; recipients: string; body: string };
 }
 
+/**
+ * "Tue, 1 Jul 2003 10:52:37 +0200 (CEST)" → without the comment. Not a RegExp: /\s*\([^)]*\)\s*$/
+ * is quadratic, and a Date header of a few hundred kB of "(" or spaces held up delivery for minutes.
+ */
+function stripTrailingComment(value: string): string {
+  const v = value.trimEnd();
+  if (!v.endsWith(')')) return value;
+  const open = v.lastIndexOf('(');
+  return open >= 0 && v.indexOf(')', open) === v.length - 1 ? v.slice(0, open).trimEnd() : value;
+}
+
 export function indexMessage(raw: Buffer, internaldate: number): IndexedMessage {
   const root = parseMime(raw);
   const h = (k: string) => decodeWords(headerValue(root.headers, k) ?? '');
   const dateHeader = headerValue(root.headers, 'date');
-  const parsedDate = dateHeader ? Date.parse(dateHeader.replace(/\s*\([^)]*\)\s*$/, '')) : NaN;
+  const parsedDate = dateHeader ? Date.parse(stripTrailingComment(dateHeader)) : NaN;
   const headers = root.headers.map((x) => `${x.key}: ${decodeWords(x.value)}`).join('\n');
   const subject = h('subject');
   const from = h('from');
