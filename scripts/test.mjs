@@ -58,7 +58,8 @@ if (want('typecheck')) {
   log('Typecheck (tsc)…');
   const a = await run(bin('tsc'), ['-p', 'tsconfig.json']);
   const b = await run(bin('tsc'), ['-p', 'apps/web/tsconfig.json']);
-  check('typecheck', a === 0 && b === 0);
+  const c = await run(bin('tsc'), ['-p', 'e2e/tsconfig.json']);
+  check('typecheck', a === 0 && b === 0 && c === 0);
 }
 
 if (want('lint')) {
