@@ -258,6 +258,8 @@ describe('IMAP protocol details (raw socket)', () => {
     r = await c.command('l5', 'LSUB "" "*"');
     expect(r).toContain('"Folder With Space/Child"');
     expect(r).not.toContain('"Folder With Space"\r\n');
+    r = await c.command('l5b', 'LSUB "" "%"');
+    expect(r).toContain('* LSUB (\\Noselect \\HasChildren) "/" "Folder With Space"');
     expect(await c.command('e', 'ENABLE CONDSTORE')).toContain('* ENABLED CONDSTORE');
     r = await c.command('l7', 'LIST (SUBSCRIBED RECURSIVEMATCH) "" "Folder*"');
     expect(r).toContain('* LIST (\\HasChildren) "/" "Folder With Space" ("CHILDINFO" ("SUBSCRIBED"))');

@@ -98,18 +98,20 @@ async function runList(ctx: CommandContext, lsub: boolean) {
   const full = patterns.map((p) => (ref && !p.startsWith(HIERARCHY_DELIMITER) ? ref + p : p));
   const subscribedOnly = lsub || selection.has('SUBSCRIBED');
   const selected = (b: MailboxInfo) => (!subscribedOnly || b.subscribed) && (!selection.has('SPECIAL-USE') || !!b.specialUse);
-  const matched: Array<{ box: MailboxInfo; childInfo: boolean }> = [];
+  const matched: Array<{ box: MailboxInfo; childInfo: boolean; noselect: boolean }> = [];
   for (const box of boxes) {
     if (!full.some((p) => matches(box.name, p))) continue;
     // RFC 5258 RECURSIVEMATCH: a parent whose descendant satisfies the selection is reported with CHILDINFO
     const childInfo = selection.has('RECURSIVEMATCH') && selection.has('SUBSCRIBED') && boxes.some((b) => b.name.startsWith(box.name + HIERARCHY_DELIMITER) && selected(b));
-    if (!selected(box) && !childInfo) continue;
-    matched.push({ box, childInfo });
+    // RFC 3501 6.3.9: LSUB with "%" reports an unsubscribed parent of a subscribed mailbox as \Noselect
+    const lsubParent = lsub && !box.subscribed && full.some((p) => p.includes('%')) && boxes.some((b) => b.subscribed && b.name.startsWith(box.name + HIERARCHY_DELIMITER));
+    if (!selected(box) && !childInfo && !lsubParent) continue;
+    matched.push({ box, childInfo, noselect: lsubParent });
   }
   // INBOX first, then alphabetical
   matched.sort(({ box: a }, { box: b }) => (a.name === 'INBOX' ? -1 : b.name === 'INBOX' ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const { box, childInfo } of matched) {
-    const attrs: string[] = [];
+  for (const { box, childInfo, noselect } of matched) {
+    const attrs: string[] = noselect ? ['\\Noselect'] : [];
     const hasChildren = [...names].some((n) => n.startsWith(box.name + HIERARCHY_DELIMITER));
     attrs.push(hasChildren ? '\\HasChildren' : '\\HasNoChildren');
     if (box.specialUse && session.hasCapability('SPECIAL-USE')) attrs.push(box.specialUse);
