@@ -4,9 +4,9 @@
  * Mailroom" is the newest INBOX message and "Mailroom Weekly: what's new" the second newest.
  */
 import { ImapFlow } from 'imapflow';
-import { DEMO_USERS, generateMailbox, type SeedPerson } from '@mailroom/mailserver';
+import { DEFAULT_CONTACTS, DEMO_USERS, generateMailbox, type SeedPerson } from '@mailroom/mailserver';
 // The embedded demo's correspondents; not exported by the package, shared so both seeds match byte for byte.
-import { DEFAULT_CONTACTS } from '../../mailserver/src/seed/content.js';
+import { DEFAULT_CONTACTS } from '@mailroom/mailserver';
 
 export interface SeedImapAccountOptions {
   host: string;
