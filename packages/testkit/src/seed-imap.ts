@@ -6,7 +6,6 @@
 import { ImapFlow } from 'imapflow';
 import { DEFAULT_CONTACTS, DEMO_USERS, generateMailbox, type SeedPerson } from '@mailroom/mailserver';
 // The embedded demo's correspondents; not exported by the package, shared so both seeds match byte for byte.
-import { DEFAULT_CONTACTS } from '@mailroom/mailserver';
 
 export interface SeedImapAccountOptions {
   host: string;
