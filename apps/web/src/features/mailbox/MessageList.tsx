@@ -105,17 +105,33 @@ export function MessageList({
   const { setRange } = rows;
   useEffect(() => setRange(start, end), [setRange, start, end]);
 
-  // Keyboard moves: bring the cursor row into view, then focus it.
+  // Keyboard moves: bring the cursor row into view, then focus it (once its window has loaded).
+  const pendingFocus = useRef<number | null>(null);
   useEffect(() => {
     if (focusCursor < 0 || cursor < 0) return;
+    pendingFocus.current = cursor;
     virtualizer.scrollToIndex(cursor, { align: 'auto' });
-    const frame = requestAnimationFrame(() => {
-      const row = rows.rowAt(cursor);
-      if (row) document.getElementById(optionId(row.uid))?.focus({ preventScroll: true });
-    });
-    return () => cancelAnimationFrame(frame);
     // eslint-disable-next-line react-hooks/exhaustive-deps -- only when a keyboard move asks for it
   }, [focusCursor]);
+  useEffect(() => {
+    const index = pendingFocus.current;
+    if (index === null) return;
+    // The user went elsewhere meanwhile (search box, a dialog …): do not pull focus back.
+    const active = document.activeElement;
+    if (active && active !== document.body && !scrollRef.current?.contains(active)) {
+      pendingFocus.current = null;
+      return;
+    }
+    const frame = requestAnimationFrame(() => {
+      const row = rows.rowAt(index);
+      const el = row ? document.getElementById(optionId(row.uid)) : null;
+      if (el) {
+        el.focus({ preventScroll: true });
+        if (document.activeElement === el) pendingFocus.current = null;
+      }
+    });
+    return () => cancelAnimationFrame(frame);
+  });
 
   const onKeyDown = (event: KeyboardEvent<HTMLDivElement>) => {
     if (event.altKey || event.ctrlKey || event.metaKey) return;
