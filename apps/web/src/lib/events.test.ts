@@ -86,4 +86,17 @@ describe('live updates', () => {
     vi.advanceTimersByTime(60_000);
     expect(FakeEventSource.instances).toHaveLength(4);
   });
+
+  it('refetches everything after a reconnect, not on the first connection', () => {
+    const client = new QueryClient();
+    client.setQueryData(mailboxKeys.list(), { mailboxes: [] });
+    const stop = connectLiveUpdates(client);
+    FakeEventSource.instances[0]!.emit('ready');
+    expect(client.getQueryState(mailboxKeys.list())?.isInvalidated).toBe(false);
+    FakeEventSource.instances[0]!.onerror?.();
+    vi.advanceTimersByTime(RECONNECT_MIN_MS);
+    FakeEventSource.instances[1]!.emit('ready');
+    expect(client.getQueryState(mailboxKeys.list())?.isInvalidated).toBe(true);
+    stop();
+  });
 });

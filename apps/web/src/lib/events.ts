@@ -39,6 +39,7 @@ export function connectLiveUpdates(queryClient: QueryClient, options: LiveUpdate
   let timer: ReturnType<typeof setTimeout> | undefined;
   let delay = RECONNECT_MIN_MS;
   let closed = false;
+  let connectedBefore = false;
 
   const reconnectLater = () => {
     source?.close();
@@ -57,8 +58,9 @@ export function connectLiveUpdates(queryClient: QueryClient, options: LiveUpdate
     es.addEventListener('ready', () => {
       delay = RECONNECT_MIN_MS;
       options.onStatus?.(true);
-      // Anything may have changed while we were away.
-      void queryClient.invalidateQueries({ queryKey: mailboxKeys.all });
+      // After a reconnect anything may have changed while we were away.
+      if (connectedBefore) void queryClient.invalidateQueries({ queryKey: mailboxKeys.all });
+      connectedBefore = true;
     });
     es.addEventListener('mailbox', (e) => {
       const event = parseEvent((e as MessageEvent).data);
