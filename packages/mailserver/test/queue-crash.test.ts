@@ -112,7 +112,7 @@ afterAll(async () => {
 });
 
 describe('SIGKILL during DATA and during queue delivery', () => {
-  it(`loses nothing that got 250 over ${ITERATIONS} kills`, { timeout: 120_000 }, async () => {
+  it(`loses nothing that got 250 over ${ITERATIONS} kills`, { timeout: 60_000 + ITERATIONS * 6_000 }, async () => {
     for (let i = 0; i < ITERATIONS; i++) {
       const child = await startChild();
       const stop = { stopped: false };
