@@ -252,16 +252,49 @@ export function decodeBody(node: MimeNode): Buffer {
   return node.body;
 }
 
-function htmlToText(html: string): string {
-  return html
-    .replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, ' ')
-    .replace(/<[^>]+>/g, ' ')
+/** Longest HTML part converted for the index; more is cut (the index is capped anyway). */
+const MAX_HTML_CHARS = 2 * 1024 * 1024;
+
+/**
+ * HTML to plain text for the full-text index, in one linear pass: tags become spaces, script and
+ * style blocks are dropped, a few entities decoded. (Regular expressions here were quadratic on
+ * hostile input such as 100,000 "<" characters, which stalled delivery.)
+ */
+export function htmlToText(input: string): string {
+  const html = input.length > MAX_HTML_CHARS ? input.slice(0, MAX_HTML_CHARS) : input;
+  const lower = html.toLowerCase();
+  let out = '';
+  let i = 0;
+  while (i < html.length) {
+    const lt = html.indexOf('<', i);
+    if (lt < 0) {
+      out += html.slice(i);
+      break;
+    }
+    out += html.slice(i, lt);
+    const gt = html.indexOf('>', lt + 1);
+    if (gt < 0) {
+      // an unclosed "<" is text, as a browser shows it
+      out += html.slice(lt);
+      break;
+    }
+    const block = /^<(script|style)\b/.exec(lower.slice(lt, lt + 8))?.[1];
+    if (block) {
+      const end = lower.indexOf(`</${block}`, gt + 1);
+      const close = end < 0 ? -1 : lower.indexOf('>', end);
+      i = close < 0 ? html.length : close + 1;
+    } else {
+      i = gt + 1;
+    }
+    out += ' ';
+  }
+  return out
     .replace(/&nbsp;/gi, ' ')
     .replace(/&amp;/gi, '&')
     .replace(/&lt;/gi, '<')
     .replace(/&gt;/gi, '>')
     .replace(/&quot;/gi, '"')
-    .replace(/&#(\d+);/g, (_m, n: string) => String.fromCodePoint(Math.min(Number(n), 0x10ffff)));
+    .replace(/&#(\d{1,7});/g, (_m, n: string) => String.fromCodePoint(Math.min(Number(n), 0x10ffff)));
 }
 
 /** Extracts searchable text of all text/* parts (HTML stripped), capped to maxChars. */
