@@ -146,6 +146,19 @@ describe('submission port: relaying only for authenticated users, only as themse
     expectReply(await c.command('RCPT TO:<remote.example!victim@example.test>'), 550, '5.7.1');
   });
 
+  it('refuses a message whose From or Sender header is not the authenticated user (550 5.7.1)', async () => {
+    for (const header of ['From: CEO <ceo@remote.example>', 'From: carol@example.test\r\nSender: dave@example.test', 'From: carol@example.test, boss@example.test']) {
+      const c = await authed();
+      expect((await c.command('MAIL FROM:<carol@example.test>')).code).toBe(250);
+      expect((await c.command('RCPT TO:<friend@remote.example>')).code).toBe(250);
+      expect((await c.command('DATA')).code).toBe(354);
+      c.write(`${header}\r\nTo: friend@remote.example\r\nSubject: spoof\r\n\r\nhello\r\n.\r\n`);
+      const reply = await c.reply();
+      expectReply(reply, 550, '5.7.1', /not owned by the authenticated user/);
+    }
+    expect(queued).toEqual([]);
+  });
+
   it('queues a remote recipient of an authenticated user, and nothing of the refused attempts', async () => {
     const c = await authed();
     expect((await c.command('MAIL FROM:<carol@example.test>')).code).toBe(250);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import addressparser from 'nodemailer/lib/addressparser/index.js';
 import { SMTPServer } from 'smtp-server';
 import type { MailStore, UserRecord } from '../store/index.js';
 import {
@@ -10,7 +11,7 @@ import {
   traceHeaders,
 } from './delivery.js';
 import type { OutboundQueue } from '../queue/queue.js';
-import { formatRfc5322Date, hasHeader, joinMessage, splitMessage } from './headers.js';
+import { formatRfc5322Date, hasHeader, headerSafe, joinMessage, splitMessage } from './headers.js';
 import { AuthGuard, DEFAULT_LIMITS, RateCounter } from './limits.js';
 import { baseServerOptions, startListener, type SmtpListener, type SmtpRoleOptions } from './listener.js';
 
@@ -52,6 +53,23 @@ function isOwnAddress(user: UserRecord, address: string): boolean {
   if (given.local === own.local) return true;
   const plus = given.local.indexOf('+');
   return plus > 0 && given.local.slice(0, plus) === own.local;
+}
+
+/**
+ * The addresses of the From (and Sender) header fields that the user does not own: the header
+ * sender must be the authenticated user too (it decides which domain's DKIM key signs).
+ */
+export function foreignHeaderSenders(user: UserRecord, raw: Buffer): string[] {
+  const foreign: string[] = [];
+  for (const f of splitMessage(raw).fields) {
+    const name = f.name.toLowerCase();
+    if (name !== 'from' && name !== 'sender') continue;
+    const value = f.raw.slice(f.raw.indexOf(':') + 1).replace(/\r?\n[ \t]/g, ' ');
+    for (const a of addressparser(value, { flatten: true })) {
+      if (a.address && !isOwnAddress(user, a.address)) foreign.push(a.address);
+    }
+  }
+  return foreign;
 }
 
 /**
@@ -136,6 +154,12 @@ export async function startSubmissionSmtp(opts: SubmissionOptions): Promise<Smtp
         tracker,
         logger: log,
         transform: async (raw, now) => {
+          const user: unknown = session.user;
+          const foreign = isUserRecord(user) ? foreignHeaderSenders(user, raw) : [];
+          if (foreign.length > 0) {
+            log?.info({ cid: session.id, user: isUserRecord(user) ? user.email : '', foreign }, 'refused a foreign From/Sender header');
+            throw new SmtpError(550, `5.7.1 From/Sender header address <${headerSafe(foreign[0]!)}> is not owned by the authenticated user`);
+          }
           const prepared = prepareSubmitted(raw, { hostname: opts.hostname, now });
           return opts.sign ? opts.sign(prepared) : prepared;
         },
