@@ -46,8 +46,11 @@ describe('live updates', () => {
     const stop = connectLiveUpdates(client, { onNewMail });
     const es = FakeEventSource.instances[0]!;
     expect(es.url).toBe('/api/events');
-    es.emit('mailbox', { type: 'watching', path: 'INBOX' });
-    expect(client.getQueryState(mailboxKeys.list())?.isInvalidated).toBe(false);
+    es.emit('mailbox', { type: 'watching', path: 'Other' });
+    expect(client.getQueryState(mailboxKeys.window('Other', view, 0))?.isInvalidated).toBe(true);
+    expect(onNewMail).not.toHaveBeenCalled();
+    client.setQueryData(mailboxKeys.list(), { mailboxes: [] });
+    client.setQueryData(mailboxKeys.window('Other', view, 0), { messages: [] });
 
     es.emit('mailbox', { type: 'exists', path: 'INBOX', count: 3 });
     expect(client.getQueryState(mailboxKeys.list())?.isInvalidated).toBe(true);
@@ -55,6 +58,8 @@ describe('live updates', () => {
     expect(client.getQueryState(mailboxKeys.window('Other', view, 0))?.isInvalidated).toBe(false);
     expect(onNewMail).toHaveBeenCalledWith({ type: 'exists', path: 'INBOX', count: 3 });
 
+    client.setQueryData(mailboxKeys.window('Other', view, 0), { messages: [] });
+    expect(client.getQueryState(mailboxKeys.window('Other', view, 0))?.isInvalidated).toBe(false);
     es.emit('mailbox', { type: 'flags', path: 'Other', uid: 4 });
     expect(client.getQueryState(mailboxKeys.window('Other', view, 0))?.isInvalidated).toBe(true);
     expect(onNewMail).toHaveBeenCalledTimes(1);

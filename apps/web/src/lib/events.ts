@@ -64,7 +64,9 @@ export function connectLiveUpdates(queryClient: QueryClient, options: LiveUpdate
     });
     es.addEventListener('mailbox', (e) => {
       const event = parseEvent((e as MessageEvent).data);
-      if (!event || event.type === 'watching') return;
+      // "watching" too: mail that arrived between our last fetch and the start of the watch
+      // produces no event of its own, so the folder is refetched once when watching begins.
+      if (!event) return;
       void queryClient.invalidateQueries({ queryKey: mailboxKeys.list() });
       void queryClient.invalidateQueries({ queryKey: mailboxKeys.messagesOf(event.path) });
       void queryClient.invalidateQueries({ queryKey: ['quota'] });
