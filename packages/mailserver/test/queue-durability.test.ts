@@ -143,6 +143,56 @@ describe('outbound queue durability and schedule', () => {
     await q.close();
   });
 
+  it('tries the next MX host when the first one is unreachable', async () => {
+    const clock = { now: Date.UTC(2026, 6, 1) };
+    const routed = new OutboundQueue({
+      dataDir: dir,
+      hostname: 'mx.local.test',
+      store,
+      autoStart: false,
+      now: () => clock.now,
+      resolver: staticMxResolver({
+        'remote.test': [
+          { host: '127.0.0.1', port: deadPort, name: 'mx1.remote.test' },
+          { host: '127.0.0.1', port: remote.port, name: 'mx2.remote.test' },
+        ],
+      }),
+    });
+    const id = routed.enqueue('alice@local.test', ['second@remote.test'], message('second mx'));
+    await routed.runDue();
+    expect(remote.received.some((m) => m.to.includes('second@remote.test'))).toBe(true);
+    expect(routed.list().find((e) => e.id === id)).toBeUndefined();
+    await routed.close();
+  });
+
+  it('bounces a 5xx answer to DATA and retries a 4xx one', async () => {
+    const clock = { now: Date.UTC(2026, 7, 1) };
+    const q = queueAt(clock, { 'remote.test': { host: '127.0.0.1', port: remote.port, name: 'mx.remote.test' } });
+    let answer: string | null = '552 5.3.4 Message too big for this mailbox';
+    remote.data = () => answer;
+    try {
+      const big = q.enqueue('alice@local.test', ['data5@remote.test'], message('data five'));
+      await q.runDue();
+      const dsn = (await mailbox(store, 'alice@local.test')).filter((m) => m.toString().includes(`X-Mailroom-Queue-ID: ${big}`));
+      expect(dsn).toHaveLength(1);
+      expect(dsn[0]!.toString()).toMatch(/^Status: 5\.3\.4\r?$/m);
+      expect(dsn[0]!.toString()).toMatch(/^Diagnostic-Code: smtp; 552 5\.3\.4 Message too big for this mailbox\r?$/m);
+
+      answer = '451 4.3.0 Try again later';
+      const later = q.enqueue('alice@local.test', ['data4@remote.test'], message('data four'));
+      await q.runDue();
+      expect(q.list().find((e) => e.id === later)?.recipients[0]?.lastError).toContain('451 4.3.0 Try again later');
+      answer = null;
+      clock.now += 10 * 60_000;
+      await q.runDue();
+      expect(q.list()).toEqual([]);
+      expect(remote.received.some((m) => m.to.includes('data4@remote.test'))).toBe(true);
+    } finally {
+      remote.data = () => null;
+      await q.close();
+    }
+  });
+
   it('never bounces a bounce: a failed message from the null sender is dropped', async () => {
     const clock = { now: Date.UTC(2026, 3, 1) };
     const q = queueAt(clock, {});

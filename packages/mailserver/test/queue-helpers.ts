@@ -20,6 +20,8 @@ export interface FakeMx {
   maxConcurrent: number;
   /** Decides the RCPT reply: return an error text like '451 4.3.0 try later' or null to accept. */
   rcpt: (address: string, session: SMTPServerSession) => string | null;
+  /** Decides the reply to the end of DATA: an error text or null to accept. */
+  data: (raw: Buffer) => string | null;
   close(): Promise<void>;
 }
 
@@ -39,6 +41,7 @@ export async function startFakeMx(opts: { tls?: { key: string; cert: string } } 
     connections: 0,
     maxConcurrent: 0,
     rcpt: () => null,
+    data: () => null,
     close: () => Promise.resolve(),
   };
   const server = new SMTPServer({
@@ -65,6 +68,8 @@ export async function startFakeMx(opts: { tls?: { key: string; cert: string } } 
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', () => {
+        const reply = mx.data(Buffer.concat(chunks));
+        if (reply) return callback(smtpError(reply));
         mx.received.push({
           from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
           to: session.envelope.rcptTo.map((r) => r.address),
