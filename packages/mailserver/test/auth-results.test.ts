@@ -2,7 +2,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { dkimSign } from 'mailauth';
+import { dkimSign, sealMessage } from 'mailauth';
 import nodemailer from 'nodemailer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type MailStore } from '../src/store/index.js';
@@ -63,6 +63,8 @@ beforeAll(async () => {
     'sender.test': { TXT: ['v=spf1 ip4:127.0.0.1 -all'] },
     's1._domainkey.sender.test': { TXT: [`v=DKIM1; k=rsa; p=${Buffer.from(pair.publicKey).toString('base64')}`] },
     '_dmarc.sender.test': { TXT: ['v=DMARC1; p=reject'] },
+    // a forwarder that ARC-seals with the same key
+    'arc._domainkey.fwd.test': { TXT: [`v=DKIM1; k=rsa; p=${Buffer.from(pair.publicKey).toString('base64')}`] },
     'nospf.test': { A: ['192.0.2.1'] },
   });
   smtp = await startInboundSmtp({ store, host: '127.0.0.1', port: 0, hostname: HOSTNAME, maxMessageBytes: 1024 * 1024, authChecks: { resolver } });
@@ -107,6 +109,25 @@ describe('inbound authentication checks (mailauth)', () => {
     await send(good.replace('Subject: Header tamper', 'Subject: Header tamper URGENT'), 'sam@sender.test');
     const { header } = await resultsFor('Header tamper URGENT');
     expect(header).toMatch(/dkim=fail \(bad signature\) header\.i=@sender\.test/);
+  });
+
+  it('records arc=pass for a message sealed by a forwarder, arc=fail when it was changed after sealing', async () => {
+    const original = await signed(message('Forwarded', 'Through a list.'));
+    // the forwarder's own results, then its seal (RFC 8617), then (for the bad case) a change
+    const withResults = `Authentication-Results: fwd.test; dkim=pass header.d=sender.test; spf=pass smtp.mailfrom=sam@sender.test\r\n${original}`;
+    const seal = await sealMessage(Buffer.from(withResults), {
+      signingDomain: 'fwd.test',
+      selector: 'arc',
+      privateKey,
+      authResults: 'fwd.test; dkim=pass header.d=sender.test; spf=pass smtp.mailfrom=sam@sender.test',
+      cv: 'none',
+    } as Parameters<typeof sealMessage>[1]);
+    const sealed = seal.toString('utf8') + withResults;
+    await send(sealed, 'list-bounces@nospf.test');
+    expect((await resultsFor('Forwarded')).header).toMatch(/arc=pass \(i=1/);
+
+    await send(sealed.replace('Subject: Forwarded', 'Subject: Forwarded and changed'), 'list-bounces@nospf.test');
+    expect((await resultsFor('Forwarded and changed')).header).toMatch(/arc=fail/);
   });
 
   it('records dkim=none for an unsigned message (SPF alone aligns for DMARC)', async () => {
