@@ -43,11 +43,13 @@ const USAGE = `usage: npm run bench -- imap [options]
   --update-readme  write the results table into bench/README.md
   --tsx-server     run the Mailroom server under the tsx loader instead of bundled JavaScript`;
 
+class UsageError extends Error {}
+
 function parseArgs(argv: string[]): Options {
   const o: Options = { messages: 100_000, runs: 5, sessions: 20, cycles: 10, only: null, keep: false, updateReadme: false, tsxServer: false };
   const int = (name: string, v: string | undefined, min: number): number => {
     const n = Number(v);
-    if (!Number.isInteger(n) || n < min) throw new Error(`${name} needs an integer ≥ ${min}, got ${v ?? 'nothing'}`);
+    if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} needs an integer ≥ ${min}, got ${v ?? 'nothing'}`);
     return n;
   };
   for (let i = 0; i < argv.length; i++) {
@@ -61,7 +63,7 @@ function parseArgs(argv: string[]): Options {
       case '--cycles': o.cycles = int(flag, value(), 1); break;
       case '--only': {
         const v = value();
-        if (v !== 'mailroom' && v !== 'dovecot') throw new Error('--only takes mailroom or dovecot');
+        if (v !== 'mailroom' && v !== 'dovecot') throw new UsageError('--only takes mailroom or dovecot');
         o.only = v;
         break;
       }
@@ -69,7 +71,7 @@ function parseArgs(argv: string[]): Options {
       case '--update-readme': o.updateReadme = true; break;
       case '--tsx-server': o.tsxServer = true; break;
       case '-h': case '--help': process.stdout.write(`${USAGE}\n`); process.exit(0); break;
-      default: throw new Error(`unknown option ${a}\n${USAGE}`);
+      default: throw new UsageError(`unknown option ${a}\n${USAGE}`);
     }
   }
   return o;
@@ -379,6 +381,11 @@ function updateReadme(r: Report, table: string, resultFile: string): void {
 }
 
 main().catch((err: unknown) => {
+  if (err instanceof UsageError) {
+    log(err.message);
+    process.exitCode = 2;
+    return;
+  }
   log(`\nbench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   process.exitCode = 1;
 });
