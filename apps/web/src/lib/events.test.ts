@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { QueryClient } from '@tanstack/react-query';
-import { connectLiveUpdates, RECONNECT_MIN_MS } from './events.js';
+import { connectLiveUpdates, RECONNECT_MIN_MS, SETTLE_REFETCH_MS } from './events.js';
 import { mailboxKeys } from '../features/mailbox/mailbox.queries.js';
 
 /** A stand-in for the browser's EventSource (the only boundary here). */
@@ -64,6 +64,10 @@ describe('live updates', () => {
     expect(client.getQueryState(mailboxKeys.window('Other', view, 0))?.isInvalidated).toBe(true);
     expect(onNewMail).toHaveBeenCalledTimes(1);
     es.emit('mailbox', 'not json {');
+    // …and once more a moment later, when the BFF's own connection has certainly seen the change.
+    client.setQueryData(mailboxKeys.window('INBOX', view, 0), { messages: [] });
+    vi.advanceTimersByTime(SETTLE_REFETCH_MS);
+    expect(client.getQueryState(mailboxKeys.window('INBOX', view, 0))?.isInvalidated).toBe(true);
     stop();
     expect(es.closed).toBe(true);
   });

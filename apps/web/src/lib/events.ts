@@ -10,6 +10,12 @@ export interface MailboxEvent {
 }
 
 export const RECONNECT_MIN_MS = 1_000;
+/**
+ * One more refetch of a changed folder this long after the event: the BFF's own IMAP connection can
+ * answer the first refetch before it has seen the change the watcher reported (its list cache is
+ * keyed by that connection's mailbox state).
+ */
+export const SETTLE_REFETCH_MS = 1_500;
 export const RECONNECT_MAX_MS = 30_000;
 
 export interface LiveUpdateOptions {
@@ -40,6 +46,11 @@ export function connectLiveUpdates(queryClient: QueryClient, options: LiveUpdate
   let delay = RECONNECT_MIN_MS;
   let closed = false;
   let connectedBefore = false;
+  const settleTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  const refreshFolder = (path: string) => {
+    void queryClient.invalidateQueries({ queryKey: mailboxKeys.list() });
+    void queryClient.invalidateQueries({ queryKey: mailboxKeys.messagesOf(path) });
+  };
 
   const reconnectLater = () => {
     source?.close();
@@ -67,9 +78,18 @@ export function connectLiveUpdates(queryClient: QueryClient, options: LiveUpdate
       // "watching" too: mail that arrived between our last fetch and the start of the watch
       // produces no event of its own, so the folder is refetched once when watching begins.
       if (!event) return;
-      void queryClient.invalidateQueries({ queryKey: mailboxKeys.list() });
-      void queryClient.invalidateQueries({ queryKey: mailboxKeys.messagesOf(event.path) });
+      refreshFolder(event.path);
       void queryClient.invalidateQueries({ queryKey: ['quota'] });
+      if (event.type !== 'watching') {
+        clearTimeout(settleTimers.get(event.path));
+        settleTimers.set(
+          event.path,
+          setTimeout(() => {
+            settleTimers.delete(event.path);
+            if (!closed) refreshFolder(event.path);
+          }, SETTLE_REFETCH_MS),
+        );
+      }
       if (event.type === 'exists') options.onNewMail?.(event);
     });
     es.addEventListener('shutdown', reconnectLater);
@@ -80,6 +100,7 @@ export function connectLiveUpdates(queryClient: QueryClient, options: LiveUpdate
   return () => {
     closed = true;
     clearTimeout(timer);
+    settleTimers.forEach((t) => clearTimeout(t));
     source?.close();
   };
 }
