@@ -32,6 +32,17 @@ export interface QueuedMessage {
   recipients: QueuedRecipient[];
 }
 
+/** The result of one delivery attempt for one recipient. */
+export interface RecipientUpdate {
+  id: number;
+  /** 'pending' = deferred until nextAttemptAt. */
+  status: RecipientStatus;
+  mta: string | null;
+  /** The remote reply or the local reason. */
+  text: string;
+  nextAttemptAt?: number;
+}
+
 interface MessageRow {
   id: string;
   mail_from: string;
@@ -111,6 +122,24 @@ export class QueueDb {
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(SCHEMA);
+    // a message whose recipients are all done but which is still here (written by an older version
+    // or left by a crash between two statements) is finished: drop it
+    this.db.exec(
+      "DELETE FROM queue_messages WHERE NOT EXISTS (SELECT 1 FROM queue_recipients r WHERE r.message_id = queue_messages.id AND r.status = 'pending')",
+    );
+  }
+
+  /** Records one attempt's results for a message, and removes it when nothing is pending, atomically. */
+  applyAttempt(messageId: string, updates: RecipientUpdate[], delayNotified: boolean): void {
+    this.db.transaction(() => {
+      for (const u of updates) {
+        if (u.status === 'delivered') this.markDelivered(u.id, u.mta, u.text);
+        else if (u.status === 'failed') this.markFailed(u.id, u.mta, u.text);
+        else this.markDeferred(u.id, u.mta, u.text, u.nextAttemptAt ?? 0);
+      }
+      if (delayNotified) this.setDelayNotified(messageId);
+      this.removeIfDone(messageId);
+    })();
   }
 
   /** Stores a message and its recipients in one committed transaction; returns the queue id. */

@@ -12,7 +12,7 @@ import type { MailStore } from '../store/index.js';
 import { resolveRecipient } from '../smtp/delivery.js';
 import { buildDsn, type DsnRecipient } from './bounce.js';
 import { SmtpClientSession, type ClientOptions, type RecipientOutcome } from './client.js';
-import { QueueDb, type QueuedMessage, type QueuedRecipient } from './queue-db.js';
+import { QueueDb, type QueuedMessage, type QueuedRecipient, type RecipientUpdate } from './queue-db.js';
 import { dnsMxResolver, PermanentResolveError, type MxResolver, type MxTarget } from './resolver.js';
 
 export const QUEUE_FILE = 'queue.sqlite';
@@ -314,45 +314,52 @@ export class OutboundQueue {
   }
 
   /** Records the outcomes of one attempt and sends the DSN or delay notice they call for. */
+  /**
+   * Records the outcomes of one attempt and sends the DSN or delay notice they call for. The
+   * notices go out first and the state changes are then committed in one transaction: a crash in
+   * between can repeat a notice or a delivery attempt, never lose one.
+   */
   private async apply(b: Batch, outcomes: Map<string, RecipientOutcome>, mta: string | null, fromSmtp: boolean): Promise<void> {
     const now = this.now();
     const lifetime = this.opts.lifetimeMs ?? DEFAULT_QUEUE_LIFETIME_MS;
     const delayNotice = this.opts.delayNoticeMs ?? DEFAULT_DELAY_NOTICE_MS;
     const failed: DsnRecipient[] = [];
     const delayed: DsnRecipient[] = [];
+    const updates: RecipientUpdate[] = [];
     const age = now - b.message.createdAt;
     for (const r of b.recipients) {
       const outcome = outcomes.get(r.address) ?? { kind: 'temporary', response: '4.4.0 no answer for this recipient' };
       if (outcome.kind === 'delivered') {
-        this.db.markDelivered(r.id, mta, outcome.response);
+        updates.push({ id: r.id, status: 'delivered', mta, text: outcome.response });
         this.log?.info({ queueId: b.message.id, rcpt: r.address, mta, response: outcome.response }, 'queue: delivered');
       } else if (outcome.kind === 'permanent') {
-        this.db.markFailed(r.id, mta, outcome.response);
+        updates.push({ id: r.id, status: 'failed', mta, text: outcome.response });
         failed.push({ address: r.address, action: 'failed', diagnostic: outcome.response, fromSmtp: fromSmtp && mta !== null, remoteMta: mta });
         this.log?.info({ queueId: b.message.id, rcpt: r.address, mta, response: outcome.response }, 'queue: bounced');
       } else if (age >= lifetime) {
         const reason = `delivery time expired after ${Math.round(age / 3600_000)} hours; last error: ${outcome.response}`;
-        this.db.markFailed(r.id, mta, reason);
+        updates.push({ id: r.id, status: 'failed', mta, text: reason });
         failed.push({ address: r.address, action: 'failed', status: '4.4.7', diagnostic: reason, fromSmtp: false, remoteMta: mta });
         this.log?.info({ queueId: b.message.id, rcpt: r.address, response: outcome.response }, 'queue: expired');
       } else {
         const next = Math.min(now + this.backoff(r.attempts), b.message.createdAt + lifetime);
-        this.db.markDeferred(r.id, mta, outcome.response, next);
+        updates.push({ id: r.id, status: 'pending', mta, text: outcome.response, nextAttemptAt: next });
         delayed.push({ address: r.address, action: 'delayed', diagnostic: outcome.response, fromSmtp: fromSmtp && mta !== null, remoteMta: mta });
         this.log?.info({ queueId: b.message.id, rcpt: r.address, mta, response: outcome.response, next: new Date(next).toISOString() }, 'queue: deferred');
       }
     }
     const raw = failed.length > 0 || delayed.length > 0 ? this.db.getRaw(b.message.id) : null;
     if (failed.length > 0 && raw) await this.notify(b.message, failed, raw, now);
+    let delayNotified = false;
     if (delayed.length > 0 && raw && age >= delayNotice && !b.message.delayNotified) {
       const fresh = this.db.getMessage(b.message.id);
       if (fresh && !fresh.delayNotified) {
-        this.db.setDelayNotified(b.message.id);
-        b.message.delayNotified = true;
         await this.notify(b.message, delayed, raw, now, new Date(b.message.createdAt + lifetime));
+        b.message.delayNotified = true;
+        delayNotified = true;
       }
     }
-    this.db.removeIfDone(b.message.id);
+    this.db.applyAttempt(b.message.id, updates, delayNotified);
   }
 
   /** Sends a DSN to the envelope sender: into the local INBOX when the sender is local, queued otherwise. */
