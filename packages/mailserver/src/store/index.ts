@@ -3,7 +3,7 @@ import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import pino from 'pino';
-import { ADDED_COLUMNS, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { ADDED_COLUMNS, DELETED_SQL, INDEX_SQL, RECOUNT_SQL, SCHEMA_SQL, SCHEMA_VERSION, UNSEEN_SQL } from './schema.js';
 import { indexMessage } from './indexer.js';
 import { compileSearch } from './search.js';
 import {
@@ -30,6 +30,7 @@ const SPECIAL_MAILBOXES: Array<[string, string | null]> = [
   ['Junk', '\\Junk'],
   ['Archive', '\\Archive'],
 ];
+const UID_CACHE_MAILBOXES = 16;
 const SCRYPT_N = 16384;
 const SCRYPT_R = 8;
 const SCRYPT_P = 1;
@@ -133,7 +134,7 @@ export function toCrlf(raw: Buffer): Buffer {
   return Buffer.from(out.subarray(0, n));
 }
 
-interface MailboxRow { id: number; user_id: number; name: string; uidvalidity: number; uidnext: number; highestmodseq: number; special_use: string | null; subscribed: number }
+interface MailboxRow { id: number; user_id: number; name: string; uidvalidity: number; uidnext: number; highestmodseq: number; special_use: string | null; subscribed: number; msg_count: number; unseen_count: number; total_size: number }
 interface MessageRow { id: number; uid: number; modseq: number; flags: string; internaldate: number; size: number; envelope?: string; bodystructure?: string; body?: string }
 
 function toMailbox(r: MailboxRow): MailboxInfo {
@@ -164,6 +165,12 @@ export function openStore(opts: OpenStoreOptions): MailStore {
     const cols = db.prepare<[], { name: string }>(`PRAGMA table_info(${table})`).all();
     if (!cols.some((c) => c.name === column)) db.exec(ddl);
   }
+  // databases from before the counter triggers: create indexes + triggers and count once, atomically
+  const hasCounters = !!db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'trigger' AND name = 'messages_counters_ins'").get();
+  db.transaction(() => {
+    db.exec(INDEX_SQL);
+    if (!hasCounters) db.exec(RECOUNT_SQL);
+  }).immediate();
   db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
   db.function('icontains', { deterministic: true }, (hay: unknown, needle: unknown) => (typeof hay === 'string' && typeof needle === 'string' && hay.toLowerCase().includes(needle) ? 1 : 0));
   db.function('header_contains', { deterministic: true }, (headers: unknown, field: unknown, needle: unknown) => {
@@ -214,17 +221,17 @@ export function openStore(opts: OpenStoreOptions): MailStore {
     insertBlob: db.prepare('INSERT INTO blobs (message_id, raw) VALUES (?, ?)'),
     insertFts: db.prepare('INSERT INTO messages_fts (rowid, subject, sender, recipients, body) VALUES (?, ?, ?, ?, ?)'),
     deleteFts: db.prepare('DELETE FROM messages_fts WHERE rowid = ?'),
-    uids: db.prepare<[number], { uid: number }>('SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY uid'),
-    status: db.prepare<[number], { messages: number; unseen: number; recent: number; size: number }>(`SELECT count(*) AS messages,
-      coalesce(sum(CASE WHEN instr(' ' || flags || ' ', ' \\Seen ') = 0 THEN 1 ELSE 0 END), 0) AS unseen,
-      coalesce(sum(recent), 0) AS recent, coalesce(sum(size), 0) AS size FROM messages WHERE mailbox_id = ?`),
+    uids: db.prepare<[number], number>('SELECT uid FROM messages INDEXED BY messages_meta WHERE mailbox_id = ? ORDER BY uid').pluck(),
+    recentCount: db.prepare<[number], number>('SELECT count(*) FROM messages WHERE mailbox_id = ? AND recent = 1').pluck(),
+    firstUnseen: db.prepare<[number], number>(`SELECT uid FROM messages WHERE mailbox_id = ? AND ${UNSEEN_SQL} ORDER BY uid LIMIT 1`).pluck(),
+    metaRange: db.prepare<[number, number, number], MessageRow>('SELECT id, uid, modseq, flags, internaldate, size FROM messages INDEXED BY messages_meta WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid'),
     recentUids: db.prepare<[number], { uid: number }>('SELECT uid FROM messages WHERE mailbox_id = ? AND recent = 1'),
     clearRecent: db.prepare('UPDATE messages SET recent = 0 WHERE mailbox_id = ? AND recent = 1'),
     messageByUid: db.prepare<[number, number], MessageRow>('SELECT id, uid, modseq, flags, internaldate, size, envelope, bodystructure, body FROM messages WHERE mailbox_id = ? AND uid = ?'),
     metaByUid: db.prepare<[number, number], MessageRow>('SELECT id, uid, modseq, flags, internaldate, size FROM messages WHERE mailbox_id = ? AND uid = ?'),
     raw: db.prepare<[number, number], { raw: Buffer }>('SELECT b.raw FROM messages m JOIN blobs b ON b.message_id = m.id WHERE m.mailbox_id = ? AND m.uid = ?'),
     setFlags: db.prepare('UPDATE messages SET flags = ?, modseq = ? WHERE id = ?'),
-    deleted: db.prepare<[number], { id: number; uid: number }>(`SELECT id, uid FROM messages WHERE mailbox_id = ? AND instr(' ' || flags || ' ', ' \\Deleted ') > 0 ORDER BY uid`),
+    deleted: db.prepare<[number], { id: number; uid: number }>(`SELECT id, uid FROM messages WHERE mailbox_id = ? AND ${DELETED_SQL} ORDER BY uid`),
     deleteMessage: db.prepare('DELETE FROM messages WHERE id = ?'),
     copyMessage: db.prepare(`INSERT INTO messages (mailbox_id, uid, modseq, flags, recent, internaldate, size, sent_date, subject, from_text, to_text, cc_text, bcc_text, headers, sort_subject, sort_from, sort_to, sort_cc, envelope, bodystructure, body)
       SELECT ?, ?, ?, flags, 1, internaldate, size, sent_date, subject, from_text, to_text, cc_text, bcc_text, headers, sort_subject, sort_from, sort_to, sort_cc, envelope, bodystructure, body FROM messages WHERE id = ?`),
@@ -318,6 +325,9 @@ export function openStore(opts: OpenStoreOptions): MailStore {
       emitLater({ type: 'expunge', mailboxId, uid: r.uid, origin });
     }
   }
+
+  // UID lists of recently selected mailboxes, valid while (uidvalidity, uidnext, highestmodseq) are unchanged
+  const uidCache = new Map<number, { key: string; uids: number[] }>();
 
   const store: MailStore = {
     maxMessageSize: MAX_MESSAGE_SIZE_BYTES,
@@ -466,13 +476,31 @@ export function openStore(opts: OpenStoreOptions): MailStore {
       db.prepare('UPDATE mailboxes SET subscribed = ? WHERE id = ?').run(subscribed ? 1 : 0, box.id);
     },
     async mailboxStatus(mailboxId) {
-      const box = requireMailboxById(mailboxId);
-      const s = st.status.get(mailboxId)!;
-      const out: MailboxStatus = { messages: s.messages, unseen: s.unseen, recent: s.recent, size: s.size, uidnext: box.uidnext, uidvalidity: box.uidvalidity, highestmodseq: box.highestmodseq };
-      return out;
+      return db.transaction(() => {
+        const box = requireMailboxById(mailboxId);
+        const recent = st.recentCount.get(mailboxId)!;
+        const firstUnseenUid = box.unseen_count > 0 ? (st.firstUnseen.get(mailboxId) ?? null) : null;
+        const out: MailboxStatus = { messages: box.msg_count, unseen: box.unseen_count, recent, size: box.total_size, uidnext: box.uidnext, uidvalidity: box.uidvalidity, highestmodseq: box.highestmodseq, firstUnseenUid };
+        return out;
+      })();
     },
     async listUids(mailboxId) {
-      return st.uids.all(mailboxId).map((r) => r.uid);
+      return db.transaction(() => {
+        const box = st.mailboxById.get(mailboxId);
+        if (!box) return [];
+        // every change of a mailbox's UID list bumps its uidnext (new UIDs) or highestmodseq (expunge, move away)
+        const key = `${box.uidvalidity}:${box.uidnext}:${box.highestmodseq}`;
+        const hit = uidCache.get(mailboxId);
+        if (hit && hit.key === key) {
+          uidCache.delete(mailboxId);
+          uidCache.set(mailboxId, hit);
+          return hit.uids.slice();
+        }
+        const uids = st.uids.all(mailboxId);
+        uidCache.set(mailboxId, { key, uids });
+        if (uidCache.size > UID_CACHE_MAILBOXES) uidCache.delete(uidCache.keys().next().value!);
+        return uids.slice();
+      })();
     },
     async claimRecent(mailboxId) {
       return tx(() => {
@@ -492,6 +520,21 @@ export function openStore(opts: OpenStoreOptions): MailStore {
     },
     async getMeta(mailboxId, uids) {
       const out: MessageMeta[] = [];
+      if (uids.length > 8) {
+        let lo = Infinity;
+        let hi = -Infinity;
+        for (const u of uids) { if (u < lo) lo = u; if (u > hi) hi = u; }
+        if (hi - lo < uids.length * 4) {
+          // one range scan of the narrow index instead of a lookup per UID
+          const byUid = new Map<number, MessageRow>();
+          for (const r of st.metaRange.all(mailboxId, lo, hi)) byUid.set(r.uid, r);
+          for (const uid of uids) {
+            const r = byUid.get(uid);
+            if (r) out.push(toMeta(r));
+          }
+          return out;
+        }
+      }
       for (const uid of uids) {
         const r = st.metaByUid.get(mailboxId, uid);
         if (r) out.push(toMeta(r));
@@ -580,7 +623,7 @@ export function openStore(opts: OpenStoreOptions): MailStore {
       const cols: Record<SortKey, string> = { arrival: 'internaldate', date: 'sent_date', from: 'sort_from', to: 'sort_to', cc: 'sort_cc', subject: 'sort_subject', size: 'size' };
       const order = keys.map((k) => `${cols[k.key]} ${k.reverse ? 'DESC' : 'ASC'}`).concat(['uid ASC']).join(', ');
       const wanted = new Set(uids);
-      return db.prepare<[number], { uid: number }>(`SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY ${order}`).all(mailboxId).map((r) => r.uid).filter((u) => wanted.has(u));
+      return db.prepare<[number], number>(`SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY ${order}`).pluck().all(mailboxId).filter((u) => wanted.has(u));
     },
     async expungedSince(mailboxId, modseq) {
       return st.expungedSince.all(mailboxId, modseq).map((r) => r.uid);

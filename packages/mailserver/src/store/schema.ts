@@ -19,6 +19,10 @@ CREATE TABLE IF NOT EXISTS mailboxes (
   highestmodseq INTEGER NOT NULL DEFAULT 1,
   special_use TEXT,
   subscribed INTEGER NOT NULL DEFAULT 0,
+  -- counters kept by the messages_counters_* triggers (INDEX_SQL), so that STATUS/SELECT do not scan
+  msg_count INTEGER NOT NULL DEFAULT 0,
+  unseen_count INTEGER NOT NULL DEFAULT 0,
+  total_size INTEGER NOT NULL DEFAULT 0,
   UNIQUE (user_id, name)
 );
 CREATE TABLE IF NOT EXISTS messages (
@@ -65,4 +69,47 @@ export const ADDED_COLUMNS: Array<[table: string, column: string, ddl: string]> 
   ['messages', 'sort_from', "ALTER TABLE messages ADD COLUMN sort_from TEXT NOT NULL DEFAULT ''"],
   ['messages', 'sort_to', "ALTER TABLE messages ADD COLUMN sort_to TEXT NOT NULL DEFAULT ''"],
   ['messages', 'sort_cc', "ALTER TABLE messages ADD COLUMN sort_cc TEXT NOT NULL DEFAULT ''"],
+  ['mailboxes', 'msg_count', 'ALTER TABLE mailboxes ADD COLUMN msg_count INTEGER NOT NULL DEFAULT 0'],
+  ['mailboxes', 'unseen_count', 'ALTER TABLE mailboxes ADD COLUMN unseen_count INTEGER NOT NULL DEFAULT 0'],
+  ['mailboxes', 'total_size', 'ALTER TABLE mailboxes ADD COLUMN total_size INTEGER NOT NULL DEFAULT 0'],
 ];
+
+/** SQL condition "message is not \\Seen" (flags are stored in canonical spelling); the partial index uses the same text. */
+export const UNSEEN_SQL = "instr(' ' || flags || ' ', ' \\Seen ') = 0";
+/** SQL condition "message is \\Deleted". */
+export const DELETED_SQL = "instr(' ' || flags || ' ', ' \\Deleted ') > 0";
+const unseenOf = (row: string) => `(instr(' ' || ${row}.flags || ' ', ' \\Seen ') = 0)`;
+
+/**
+ * Narrow indexes and counter triggers, run after ADDED_COLUMNS (the triggers use the added columns).
+ * Whole-mailbox operations (SELECT, STATUS, UID FETCH 1:* FLAGS, SORT ARRIVAL, EXPUNGE) read these
+ * instead of the wide messages rows, which also hold headers, envelope, bodystructure and body text.
+ */
+export const INDEX_SQL = `
+CREATE INDEX IF NOT EXISTS messages_meta ON messages (mailbox_id, uid, modseq, flags, internaldate, size);
+CREATE INDEX IF NOT EXISTS messages_arrival ON messages (mailbox_id, internaldate, uid);
+CREATE INDEX IF NOT EXISTS messages_recent ON messages (mailbox_id, uid) WHERE recent = 1;
+CREATE INDEX IF NOT EXISTS messages_unseen ON messages (mailbox_id, uid) WHERE ${UNSEEN_SQL};
+CREATE INDEX IF NOT EXISTS messages_deleted ON messages (mailbox_id, uid) WHERE ${DELETED_SQL};
+CREATE TRIGGER IF NOT EXISTS messages_counters_ins AFTER INSERT ON messages BEGIN
+  UPDATE mailboxes SET msg_count = msg_count + 1, unseen_count = unseen_count + ${unseenOf('NEW')}, total_size = total_size + NEW.size WHERE id = NEW.mailbox_id;
+END;
+CREATE TRIGGER IF NOT EXISTS messages_counters_del AFTER DELETE ON messages BEGIN
+  UPDATE mailboxes SET msg_count = msg_count - 1, unseen_count = unseen_count - ${unseenOf('OLD')}, total_size = total_size - OLD.size WHERE id = OLD.mailbox_id;
+END;
+CREATE TRIGGER IF NOT EXISTS messages_counters_flags AFTER UPDATE OF flags ON messages
+WHEN OLD.mailbox_id = NEW.mailbox_id AND ${unseenOf('OLD')} <> ${unseenOf('NEW')} BEGIN
+  UPDATE mailboxes SET unseen_count = unseen_count + ${unseenOf('NEW')} - ${unseenOf('OLD')} WHERE id = NEW.mailbox_id;
+END;
+CREATE TRIGGER IF NOT EXISTS messages_counters_move AFTER UPDATE OF mailbox_id, size ON messages
+WHEN OLD.mailbox_id <> NEW.mailbox_id OR OLD.size <> NEW.size BEGIN
+  UPDATE mailboxes SET msg_count = msg_count - 1, unseen_count = unseen_count - ${unseenOf('OLD')}, total_size = total_size - OLD.size WHERE id = OLD.mailbox_id;
+  UPDATE mailboxes SET msg_count = msg_count + 1, unseen_count = unseen_count + ${unseenOf('NEW')}, total_size = total_size + NEW.size WHERE id = NEW.mailbox_id;
+END;
+`;
+
+/** Recomputes the counters from the messages (for databases created before the counters existed). */
+export const RECOUNT_SQL = `UPDATE mailboxes SET
+  msg_count = (SELECT count(*) FROM messages m WHERE m.mailbox_id = mailboxes.id),
+  unseen_count = (SELECT count(*) FROM messages m WHERE m.mailbox_id = mailboxes.id AND ${UNSEEN_SQL.replace('flags', 'm.flags')}),
+  total_size = (SELECT coalesce(sum(size), 0) FROM messages m WHERE m.mailbox_id = mailboxes.id)`;

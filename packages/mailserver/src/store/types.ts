@@ -22,6 +22,8 @@ export interface MailboxStatus {
   uidvalidity: number;
   highestmodseq: number;
   size: number;
+  /** UID of the first message without \\Seen (null: none; undefined: not provided by this store) */
+  firstUnseenUid?: number | null;
 }
 
 export interface MessageMeta {

@@ -57,8 +57,9 @@ async function runSelect({ session, args, command }: CommandContext) {
   session.writeLine(`* ${uids.length} EXISTS`);
   session.writeLine(`* ${recent.length} RECENT`);
   if (status.unseen > 0) {
-    const unseen = await session.store.search(box.id, { type: 'flag', flag: '\\Seen', has: false });
-    const first = unseen[0] !== undefined ? view.seqOf(unseen[0]) : 0;
+    let firstUid = status.firstUnseenUid;
+    if (firstUid === undefined) firstUid = (await session.store.search(box.id, { type: 'flag', flag: '\\Seen', has: false }))[0] ?? null;
+    const first = firstUid !== null ? view.seqOf(firstUid) : 0;
     if (first) session.writeLine(`* OK [UNSEEN ${first}] First unseen`);
   }
   session.writeLine(`* OK [UIDVALIDITY ${status.uidvalidity}] UIDs valid`);
