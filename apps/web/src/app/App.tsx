@@ -501,6 +501,7 @@ function MailApp({ email }: { email: string }) {
           }}
           onOpenMessage={(mailbox, uid) => setOpen((o) => ({ mailbox, uid, threadId: o?.threadId ?? null }))}
           focusOnOpen={focusReading}
+          inJunk={open?.mailbox === folder && currentMailbox?.specialUse?.toLowerCase() === '\\junk'}
         />
       </div>
 

@@ -240,4 +240,19 @@ describe('reading pane', () => {
       { uids: [16], action: 'addKeyword', keyword: 'urgent_stuff' },
     ]);
   });
+
+  it('loads remote content at once for a trusted "@domain" and offers junk, archive and delete', async () => {
+    const { requests } = setup(
+      detail(17, { subject: 'Trusted', html: '<img src="https://cdn.test/b.png">', from: [{ name: 'Shop', address: 'deals@shop.test' }] }),
+      { 'POST /api/mailboxes/INBOX/messages/actions': json({}) },
+      { ...PREFS, remoteContentSenders: ['@Shop.test'] },
+    );
+    renderApp(<App />);
+    const { user, article } = await openFirst();
+    await waitFor(() => expect((within(article).getByTitle('Message content') as HTMLIFrameElement).getAttribute('srcdoc')).toMatch(/\ssrc="https:\/\/cdn\.test\/b\.png"/));
+    expect(within(article).queryByRole('button', { name: 'Load remote content' })).toBeNull();
+    await user.click(within(article).getByRole('button', { name: 'Junk' }));
+    await waitFor(() => expect(requests.find((r) => r.path === '/api/mailboxes/INBOX/messages/actions')?.body).toEqual({ uids: [17], action: 'junk' }));
+    await waitFor(() => expect(screen.queryByRole('article', { name: 'Message' })).toBeNull());
+  });
 });

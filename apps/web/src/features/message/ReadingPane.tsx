@@ -35,6 +35,8 @@ export interface ReadingPaneProps {
   focusOnOpen?: boolean;
   /** Shown in its own window (#/message/…): no back button, no "open in new window". */
   standalone?: boolean;
+  /** The open message is in the Junk folder (offer "Not junk" instead of "Junk"). */
+  inJunk?: boolean;
 }
 
 function AddressRow({ label, list }: { label: string; list: readonly Address[] }) {
@@ -189,7 +191,7 @@ interface MessageViewProps extends Omit<ReadingPaneProps, 'mailbox' | 'uid'> {
   message: MessageDetailX;
 }
 
-function MessageView({ message, onReply, onBack, onAction, onOpenMessage, focusOnOpen = false, threadId, standalone = false }: MessageViewProps) {
+function MessageView({ message, onReply, onBack, onAction, onOpenMessage, focusOnOpen = false, threadId, standalone = false, inJunk = false }: MessageViewProps) {
   const { t } = useTranslation();
   const flags = useUpdateFlags(message.mailbox, message.uid);
   const preferences = usePreferences();
@@ -214,7 +216,12 @@ function MessageView({ message, onReply, onBack, onAction, onOpenMessage, focusO
   const calendar = message.attachments.find(isCalendar);
 
   const sender = message.from[0]?.address.toLowerCase() ?? '';
-  const trusted = sender !== '' && preferences.remoteContentSenders.some((s) => s.toLowerCase() === sender);
+  const senderDomain = sender.slice(sender.lastIndexOf('@'));
+  // Entries are addresses or "@domain".
+  const trusted = sender !== '' && preferences.remoteContentSenders.some((s) => {
+    const entry = s.toLowerCase();
+    return entry === sender || (entry.startsWith('@') && entry === senderDomain);
+  });
   const url = messageUrl(message.mailbox, message.uid);
   const ownWindowUrl = `#/message/${encodeURIComponent(message.mailbox)}/${message.uid}`;
 
@@ -259,6 +266,15 @@ function MessageView({ message, onReply, onBack, onAction, onOpenMessage, focusO
             <button type="button" className="btn btn-icon" aria-label={t('Delete')} title={t('Delete')} onClick={() => onAction('delete', message)}>
               <Icon name="trash" />
             </button>
+            {inJunk ? (
+              <button type="button" className="btn btn-icon" aria-label={t('Not junk')} title={t('Not junk')} onClick={() => onAction('notjunk', message)}>
+                <Icon name="inbox" />
+              </button>
+            ) : (
+              <button type="button" className="btn btn-icon" aria-label={t('Junk')} title={t('Junk')} onClick={() => onAction('junk', message)}>
+                <Icon name="junk" />
+              </button>
+            )}
           </>
         )}
         <div

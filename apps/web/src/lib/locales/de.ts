@@ -60,6 +60,7 @@ export const de: Record<string, string> = {
   Inbox: 'Posteingang',
   Inside: 'In',
   Invitation: 'Einladung',
+  Junk: 'Spam',
   'Keyboard shortcuts': 'Tastenkürzel',
   Language: 'Sprache',
   Light: 'Hell',
