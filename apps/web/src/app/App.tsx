@@ -1,4 +1,4 @@
-import { lazy, Suspense, useCallback, useEffect, useRef, useState, useSyncExternalStore, type ReactNode } from 'react';
+import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState, useSyncExternalStore, type ReactNode } from 'react';
 import { useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { SignInPage } from '../features/auth/SignInPage.js';
@@ -128,7 +128,7 @@ function MailApp({ email }: { email: string }) {
 
   const [chosenFolder, setChosenFolder] = useState<string | null>(null);
   const [localView, setLocalView] = useState<Omit<ListView, 'threads'>>(DEFAULT_VIEW);
-  const view: ListView = { ...localView, threads: preferences.conversationView };
+  const view: ListView = useMemo(() => ({ ...localView, threads: preferences.conversationView }), [localView, preferences.conversationView]);
   const [selected, setSelected] = useState<ReadonlySet<number>>(new Set());
   const [anchor, setAnchor] = useState(-1);
   const [cursor, setCursor] = useState(-1);
