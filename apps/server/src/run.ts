@@ -5,7 +5,7 @@ import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { seedDemo, startMailServer, type RunningMailServer } from '@mailroom/mailserver';
+import { seedDemo, selfSignedCertificate, startMailServer, type RunningMailServer } from '@mailroom/mailserver';
 import { closeContext, createApp, createContext } from './app.js';
 import type { Config } from './config.js';
 import type { AppContext } from './context.js';
@@ -77,7 +77,10 @@ export async function startDemo(config: Config): Promise<Running> {
       dataDir,
       host: '127.0.0.1',
       hostname: 'localhost',
-      ports: { imap: config.imapPort, smtp: config.smtpPort, submission: config.submissionPort, pop3: config.pop3Port },
+      ports: { imap: config.imapPort, imaps: config.imapsPort, smtp: config.smtpPort, submission: config.submissionPort, pop3: config.pop3Port },
+      // STARTTLS and implicit TLS with a throw-away certificate; plaintext login stays allowed
+      // (loopback demo, and the webmail's own IMAP connection stays plain)
+      tls: await selfSignedCertificate(['localhost', '127.0.0.1']),
       allowInsecureAuth: true,
       maxMessageBytes: config.maxMessageBytes,
       logger: logger.child({ component: 'mailserver' }),

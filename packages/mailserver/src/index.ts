@@ -13,7 +13,7 @@ import type { SmtpLimits } from './smtp/limits.js';
 import { createDkimSigner } from './dkim/keys.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
-export const DEFAULT_PORTS = { imap: 1143, smtp: 2525, submission: 1587, pop3: 1110 } as const;
+export const DEFAULT_PORTS = { imap: 1143, imaps: 1993, smtp: 2525, submission: 1587, pop3: 1110 } as const;
 export const DEFAULT_HOSTNAME = 'localhost';
 export const DEFAULT_MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
 
@@ -53,15 +53,23 @@ export interface MailServerConfig {
    * 0 = ephemeral; defaults 1143, 2525, 1587, 1110 (POP3). `pop3: null` disables POP3. When
    * `pop3` is left out and `imap` is 0, POP3 is ephemeral too (callers that ask for port 0, such
    * as tests, never collide on 1110).
+   * `imaps` is the implicit-TLS IMAP listener (default 1993, ephemeral like POP3 when `imap` is 0,
+   * `null` disables it); it only starts when `tls` is given.
    */
-  ports?: { imap?: number; smtp?: number; submission?: number; pop3?: number | null };
+  ports?: { imap?: number; imaps?: number | null; smtp?: number; submission?: number; pop3?: number | null };
   /** Greeting / Received name, default 'localhost'. */
   hostname?: string;
   /** Largest accepted message, default 25 MiB. */
   maxMessageBytes?: number;
-  /** Plaintext AUTH on submission without TLS; only for a loopback demo. */
+  /**
+   * Plaintext AUTH before STARTTLS (submission, IMAP LOGIN/AUTHENTICATE, POP3); only for a loopback
+   * demo. Without it and with `tls`, IMAP advertises LOGINDISABLED until STARTTLS.
+   */
   allowInsecureAuth?: boolean;
-  /** Certificate for SMTP STARTTLS and POP3 STLS; without it they are not offered. */
+  /**
+   * Certificate for SMTP/IMAP STARTTLS, POP3 STLS and the implicit-TLS IMAP listener; without it
+   * they are not offered (see `selfSignedCertificate` for a demo).
+   */
   tls?: ListenerTls;
   logger?: Logger;
   /** IMAP options; `hideCapabilities` leaves capabilities out (and refuses their commands), for tests against a minimal server. */
@@ -87,8 +95,8 @@ export interface RunningMailServer {
   store: MailStore;
   /** The outbound queue, null when disabled. */
   queue: OutboundQueue | null;
-  /** `pop3` is null when POP3 is disabled. */
-  ports: { imap: number; smtp: number; submission: number; pop3: number | null };
+  /** `pop3` is null when POP3 is disabled; `imaps` when it is disabled or there is no `tls`. */
+  ports: { imap: number; imaps: number | null; smtp: number; submission: number; pop3: number | null };
   /** Stops the listeners (open connections are closed), then the store. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -119,6 +127,7 @@ export async function startMailServer(config: MailServerConfig): Promise<Running
     smtp: config.ports?.smtp ?? DEFAULT_PORTS.smtp,
     submission: config.ports?.submission ?? DEFAULT_PORTS.submission,
     pop3: config.ports?.pop3 === undefined ? (config.ports?.imap === 0 ? 0 : DEFAULT_PORTS.pop3) : config.ports.pop3,
+    imaps: !config.tls ? null : config.ports?.imaps === undefined ? (config.ports?.imap === 0 ? 0 : DEFAULT_PORTS.imaps) : config.ports.imaps,
   };
 
   mkdirSync(config.dataDir, { recursive: true });
@@ -142,9 +151,21 @@ export async function startMailServer(config: MailServerConfig): Promise<Running
       queue = new OutboundQueue({ ...config.queue, dataDir: config.dataDir, hostname, store, logger });
     }
     const imap = await bindOrExplain('IMAP', host, wanted.imap, () =>
-      startImapServer({ store, host, port: wanted.imap, logger, hideCapabilities: config.imap?.hideCapabilities }),
+      startImapServer({
+        store, host, port: wanted.imap, logger, hideCapabilities: config.imap?.hideCapabilities,
+        tls: config.tls, allowInsecureAuth: config.allowInsecureAuth,
+      }),
     );
     listeners.push(imap);
+    // implicit TLS (port 993 style) next to the STARTTLS listener
+    const imapsPort = wanted.imaps;
+    const imaps =
+      imapsPort === null || !config.tls
+        ? null
+        : await bindOrExplain('IMAPS', host, imapsPort, () =>
+            startImapServer({ store, host, port: imapsPort, logger, hideCapabilities: config.imap?.hideCapabilities, tls: config.tls, secure: true }),
+          );
+    if (imaps) listeners.push(imaps);
     const smtp = await startInboundSmtp({
       store,
       host,
@@ -181,7 +202,7 @@ export async function startMailServer(config: MailServerConfig): Promise<Running
             startPop3Server({ store, host, port: pop3Port, hostname, logger, tls: config.tls, allowInsecureAuth: config.allowInsecureAuth }),
           );
     if (pop3) listeners.push(pop3);
-    ports = { imap: imap.port, smtp: smtp.port, submission: submission.port, pop3: pop3?.port ?? null };
+    ports = { imap: imap.port, imaps: imaps?.port ?? null, smtp: smtp.port, submission: submission.port, pop3: pop3?.port ?? null };
   } catch (err) {
     await closeAll().catch(() => undefined);
     throw err;
@@ -201,6 +222,7 @@ export async function startMailServer(config: MailServerConfig): Promise<Running
 }
 
 export { openStore, type MailStore } from './store/index.js';
+export { selfSignedCertificate, type SelfSignedCertificate } from './self-signed.js';
 export type { UserRecord, DeliverOptions } from './store/index.js';
 export { startInboundSmtp } from './smtp/inbound.js';
 export { startSubmissionSmtp } from './smtp/submission.js';

@@ -32,6 +32,8 @@ export interface ConnectionOptions {
   tlsContext?: tls.SecureContext;
   /** the socket is already TLS (implicit TLS listener) */
   secure?: boolean;
+  /** plaintext LOGIN/AUTHENTICATE allowed before STARTTLS even when STARTTLS is offered */
+  allowInsecureAuth?: boolean;
 }
 
 export class ImapConnection implements Session {
@@ -115,13 +117,22 @@ export class ImapConnection implements Session {
     this.logger.info('TLS started');
   }
 
+  /**
+   * True when LOGIN/AUTHENTICATE must wait for STARTTLS: a certificate is configured, the
+   * connection is still plain and insecure auth was not allowed (RFC 3501 6.2.3, 7.2.1).
+   */
+  loginDisabled(): boolean {
+    return this.canStartTls() && !this.opts.allowInsecureAuth;
+  }
+
   // ---------- Session API ----------
 
   capabilities(): string[] {
     const caps = [...BASE_CAPABILITIES, `APPENDLIMIT=${this.store.maxMessageSize}`];
     if (this.state === 'not-authenticated') {
       if (this.canStartTls()) caps.push('STARTTLS');
-      caps.push('AUTH=PLAIN');
+      if (this.loginDisabled()) caps.push('LOGINDISABLED');
+      else caps.push('AUTH=PLAIN');
     }
     return caps.filter((c) => !this.hidden.has(c.toUpperCase()));
   }

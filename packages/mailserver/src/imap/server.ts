@@ -17,6 +17,11 @@ export interface ImapServerOptions {
   tls?: tls.SecureContextOptions;
   /** implicit TLS (port 993 style); requires `tls` */
   secure?: boolean;
+  /**
+   * With `tls` on a plain listener, LOGIN/AUTHENTICATE before STARTTLS are refused (NO
+   * [PRIVACYREQUIRED], LOGINDISABLED advertised, RFC 3501 7.2.1) unless this is true.
+   */
+  allowInsecureAuth?: boolean;
 }
 
 export interface ImapServerHandle {
@@ -34,7 +39,7 @@ export function startImapServer(opts: ImapServerOptions): Promise<ImapServerHand
     try {
       const conn = new ImapConnection(socket, {
         store: opts.store, logger, commands, hideCapabilities: opts.hideCapabilities, onClose: () => connections.delete(conn),
-        tlsContext: opts.secure ? undefined : tlsContext, secure: !!opts.secure,
+        tlsContext: opts.secure ? undefined : tlsContext, secure: !!opts.secure, allowInsecureAuth: !!opts.allowInsecureAuth,
       });
       connections.add(conn);
       conn.start();

@@ -1,12 +1,13 @@
 import { bad, no } from '../errors.js';
 import { argString, expectArgs } from '../parser/tokenizer.js';
-import { verifyLogin } from './login.js';
+import { requirePrivacy, verifyLogin } from './login.js';
 import type { ImapCommand } from './types.js';
 
 export const authenticate: ImapCommand = {
   name: 'AUTHENTICATE',
   states: ['not-authenticated'],
   async handle({ session, args }) {
+    requirePrivacy(session);
     expectArgs(args, 1, 2);
     const mech = argString(args, 0, 'mechanism').toUpperCase();
     if (mech !== 'PLAIN') throw no('Unsupported authentication mechanism', 'CANNOT');

@@ -3,6 +3,11 @@ import { argString, expectArgs } from '../parser/tokenizer.js';
 import { MAX_FAILED_LOGINS } from '../limits.js';
 import type { ImapCommand, Session } from './types.js';
 
+/** RFC 3501 7.2.1: with LOGINDISABLED advertised, plaintext credentials wait for STARTTLS. */
+export function requirePrivacy(session: Session): void {
+  if (session.loginDisabled()) throw no('Use STARTTLS first: plaintext authentication is disabled', 'PRIVACYREQUIRED');
+}
+
 export async function verifyLogin(session: Session, username: string, password: string): Promise<void> {
   const user = await session.store.authenticate(username, password);
   if (!user) {
@@ -21,6 +26,7 @@ export const login: ImapCommand = {
   name: 'LOGIN',
   states: ['not-authenticated'],
   async handle({ session, args }) {
+    requirePrivacy(session);
     expectArgs(args, 2, 2);
     const user = argString(args, 0, 'user name');
     const pass = argString(args, 1, 'password');

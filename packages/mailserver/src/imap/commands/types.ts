@@ -49,6 +49,8 @@ export interface Session {
   flushPending(allowExpunge: boolean): void;
   readonly secure: boolean;
   canStartTls(): boolean;
+  /** LOGIN/AUTHENTICATE refused until STARTTLS (LOGINDISABLED advertised) */
+  loginDisabled(): boolean;
   startTls(): void;
   /** Sets a listener called when the selected mailbox changes (IDLE wake-up). */
   setIdle(listener: (() => void) | null): void;
