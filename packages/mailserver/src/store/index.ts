@@ -223,15 +223,15 @@ export function openStore(opts: OpenStoreOptions): MailStore {
     deleteFts: db.prepare('DELETE FROM messages_fts WHERE rowid = ?'),
     uids: db.prepare<[number], number>('SELECT uid FROM messages INDEXED BY messages_meta WHERE mailbox_id = ? ORDER BY uid').pluck(),
     recentCount: db.prepare<[number], number>('SELECT count(*) FROM messages WHERE mailbox_id = ? AND recent = 1').pluck(),
-    firstUnseen: db.prepare<[number], number>(`SELECT uid FROM messages WHERE mailbox_id = ? AND ${UNSEEN_SQL} ORDER BY uid LIMIT 1`).pluck(),
-    metaRange: db.prepare<[number, number, number], MessageRow>('SELECT id, uid, modseq, flags, internaldate, size FROM messages INDEXED BY messages_meta WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid'),
+    firstUnseen: db.prepare<[number], number>(`SELECT uid FROM messages INDEXED BY messages_unseen WHERE mailbox_id = ? AND ${UNSEEN_SQL} ORDER BY uid LIMIT 1`).pluck(),
+    metaRange: db.prepare<[number, number, number], [uid: number, modseq: number, flags: string, internaldate: number, size: number]>('SELECT uid, modseq, flags, internaldate, size FROM messages INDEXED BY messages_meta WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid').raw(),
     recentUids: db.prepare<[number], { uid: number }>('SELECT uid FROM messages WHERE mailbox_id = ? AND recent = 1'),
     clearRecent: db.prepare('UPDATE messages SET recent = 0 WHERE mailbox_id = ? AND recent = 1'),
     messageByUid: db.prepare<[number, number], MessageRow>('SELECT id, uid, modseq, flags, internaldate, size, envelope, bodystructure, body FROM messages WHERE mailbox_id = ? AND uid = ?'),
-    metaByUid: db.prepare<[number, number], MessageRow>('SELECT id, uid, modseq, flags, internaldate, size FROM messages WHERE mailbox_id = ? AND uid = ?'),
+    metaByUid: db.prepare<[number, number], MessageRow>('SELECT id, uid, modseq, flags, internaldate, size FROM messages INDEXED BY messages_meta WHERE mailbox_id = ? AND uid = ?'),
     raw: db.prepare<[number, number], { raw: Buffer }>('SELECT b.raw FROM messages m JOIN blobs b ON b.message_id = m.id WHERE m.mailbox_id = ? AND m.uid = ?'),
     setFlags: db.prepare('UPDATE messages SET flags = ?, modseq = ? WHERE id = ?'),
-    deleted: db.prepare<[number], { id: number; uid: number }>(`SELECT id, uid FROM messages WHERE mailbox_id = ? AND ${DELETED_SQL} ORDER BY uid`),
+    deleted: db.prepare<[number], { id: number; uid: number }>(`SELECT id, uid FROM messages INDEXED BY messages_deleted WHERE mailbox_id = ? AND ${DELETED_SQL} ORDER BY uid`),
     deleteMessage: db.prepare('DELETE FROM messages WHERE id = ?'),
     copyMessage: db.prepare(`INSERT INTO messages (mailbox_id, uid, modseq, flags, recent, internaldate, size, sent_date, subject, from_text, to_text, cc_text, bcc_text, headers, sort_subject, sort_from, sort_to, sort_cc, envelope, bodystructure, body)
       SELECT ?, ?, ?, flags, 1, internaldate, size, sent_date, subject, from_text, to_text, cc_text, bcc_text, headers, sort_subject, sort_from, sort_to, sort_cc, envelope, bodystructure, body FROM messages WHERE id = ?`),
@@ -526,11 +526,13 @@ export function openStore(opts: OpenStoreOptions): MailStore {
         for (const u of uids) { if (u < lo) lo = u; if (u > hi) hi = u; }
         if (hi - lo < uids.length * 4) {
           // one range scan of the narrow index instead of a lookup per UID
-          const byUid = new Map<number, MessageRow>();
-          for (const r of st.metaRange.all(mailboxId, lo, hi)) byUid.set(r.uid, r);
+          const byUid = new Map<number, MessageMeta>();
+          for (const [uid, modseq, flags, internaldate, size] of st.metaRange.all(mailboxId, lo, hi)) {
+            byUid.set(uid, { uid, modseq, flags: splitFlags(flags), internaldate, size });
+          }
           for (const uid of uids) {
-            const r = byUid.get(uid);
-            if (r) out.push(toMeta(r));
+            const m = byUid.get(uid);
+            if (m) out.push(m);
           }
           return out;
         }
