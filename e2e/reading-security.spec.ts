@@ -202,7 +202,12 @@ test('hostile messages run no script and reach no remote host before remote cont
     });
   }
 
-  // Loading remote content is an explicit choice: only then may requests leave.
+  // Positive control: loading remote content is an explicit choice, and only then do requests leave
+  // (this also proves the request watch above would have seen them).
+  await list.getByRole('option', { name: new RegExp(`\\[${RUN}\\] media`) }).click();
+  await article.getByRole('button', { name: 'Load remote content' }).click();
+  await expect.poll(() => offending.some((u) => u.startsWith(`${EVIL}/`)), { timeout: 15_000 }).toBe(true);
+  expect(dialogs).toEqual([]);
   page.off('request', onRequest);
   expect(page.url()).toMatch(/^http:\/\/127\.0\.0\.1:/);
 });
