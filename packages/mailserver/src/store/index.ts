@@ -1,3 +1,4 @@
+import { isDisplayKey, sortRows, type SortRow } from './display-sort.js';
 import { EventEmitter } from 'node:events';
 import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 import Database from 'better-sqlite3';
@@ -622,8 +623,14 @@ export function openStore(opts: OpenStoreOptions): MailStore {
     },
     async sort(mailboxId, keys, uids) {
       // RFC 5256: base subject and addr-mailbox keys, compared as i;ascii-casemap (octets after ASCII upper-casing)
-      const cols: Record<SortKey, string> = { arrival: 'internaldate', date: 'sent_date', from: 'sort_from', to: 'sort_to', cc: 'sort_cc', subject: 'sort_subject', size: 'size' };
-      const order = keys.map((k) => `${cols[k.key]} ${k.reverse ? 'DESC' : 'ASC'}`).concat(['uid ASC']).join(', ');
+      if (keys.some((k) => isDisplayKey(k.key))) {
+        // RFC 5957 display keys come from the ENVELOPE (decoded display name), sorted here
+        const wantedRows = new Set(uids);
+        const rows = db.prepare<[number], SortRow>('SELECT uid, internaldate, sent_date, sort_from, sort_to, sort_cc, sort_subject, size, envelope FROM messages WHERE mailbox_id = ?').all(mailboxId).filter((r) => wantedRows.has(r.uid));
+        return sortRows(rows, keys);
+      }
+      const cols: Record<Exclude<SortKey, 'displayfrom' | 'displayto'>, string> = { arrival: 'internaldate', date: 'sent_date', from: 'sort_from', to: 'sort_to', cc: 'sort_cc', subject: 'sort_subject', size: 'size' };
+      const order = keys.map((k) => `${cols[k.key as Exclude<SortKey, 'displayfrom' | 'displayto'>]} ${k.reverse ? 'DESC' : 'ASC'}`).concat(['uid ASC']).join(', ');
       const wanted = new Set(uids);
       return db.prepare<[number], number>(`SELECT uid FROM messages WHERE mailbox_id = ? ORDER BY ${order}`).pluck().all(mailboxId).filter((u) => wanted.has(u));
     },

@@ -56,7 +56,7 @@ export type SearchKey =
   | { type: 'or'; a: SearchKey; b: SearchKey }
   | { type: 'and'; keys: SearchKey[] };
 
-export type SortKey = 'arrival' | 'date' | 'from' | 'to' | 'cc' | 'subject' | 'size';
+export type SortKey = 'arrival' | 'date' | 'from' | 'to' | 'cc' | 'subject' | 'size' | 'displayfrom' | 'displayto';
 
 export interface ThreadInfo {
   uid: number;

@@ -1,4 +1,4 @@
-/** SORT / UID SORT (RFC 5256): ARRIVAL, CC, DATE, FROM, SIZE, SUBJECT, TO, REVERSE. */
+/** SORT / UID SORT (RFC 5256): ARRIVAL, CC, DATE, FROM, SIZE, SUBJECT, TO, REVERSE; DISPLAYFROM, DISPLAYTO (RFC 5957). */
 import type { SortKey } from '../../store/index.js';
 import { bad } from '../errors.js';
 import { parseSearch } from '../parser/search.js';
@@ -8,6 +8,7 @@ import { requireSelected } from './util.js';
 import type { ImapCommand } from './types.js';
 
 const KEYS = new Set(['ARRIVAL', 'CC', 'DATE', 'FROM', 'SIZE', 'SUBJECT', 'TO']);
+const DISPLAY_KEYS = new Set(['DISPLAYFROM', 'DISPLAYTO']);
 
 export const sort: ImapCommand = {
   name: 'SORT',
@@ -22,7 +23,7 @@ export const sort: ImapCommand = {
     for (const t of criteria) {
       const k = tokenText(t)?.toUpperCase() ?? '';
       if (k === 'REVERSE') { reverse = true; continue; }
-      if (!KEYS.has(k)) throw bad('Unknown sort criterion');
+      if (!KEYS.has(k) && !(DISPLAY_KEYS.has(k) && session.hasCapability('SORT=DISPLAY'))) throw bad('Unknown sort criterion');
       keys.push({ key: k.toLowerCase() as SortKey, reverse });
       reverse = false;
     }
