@@ -9,6 +9,8 @@ import { atom, formatInternalDate, serialize, type ImapOut } from '../response.j
 import { requireSelected, resolveSet } from './util.js';
 import type { ImapCommand, Session } from './types.js';
 
+const FETCH_FLUSH_BYTES = 1024 * 1024;
+
 type SimpleName = 'UID' | 'FLAGS' | 'INTERNALDATE' | 'RFC822.SIZE' | 'ENVELOPE' | 'BODYSTRUCTURE' | 'BODY' | 'MODSEQ' | 'RFC822' | 'RFC822.HEADER' | 'RFC822.TEXT';
 
 export type FetchItem =
@@ -110,6 +112,8 @@ async function runFetch(session: Session, uidMode: boolean, args: Token[]): Prom
   const wantModseq = names.has('MODSEQ') || changedSince !== null;
   const needsParsed = names.has('ENVELOPE') || names.has('BODYSTRUCTURE') || names.has('BODY');
   const needsRaw = items.some((i) => i.kind === 'section' || ['RFC822', 'RFC822.HEADER', 'RFC822.TEXT'].includes((i as { name: string }).name));
+  const metaItems = items.map((i) => (i.kind === 'simple' && META_ITEMS.has(i.name) ? i.name : null));
+  const metaOnly = metaItems.every((n) => n !== null);
   const setsSeen = !view.readOnly && items.some((i) => (i.kind === 'section' && !i.peek) || (i.kind === 'simple' && (i.name === 'RFC822' || i.name === 'RFC822.TEXT')));
 
   for (let off = 0; off < uids.length; off += FETCH_BATCH_SIZE) {
@@ -130,9 +134,25 @@ async function runFetch(session: Session, uidMode: boolean, args: Token[]): Prom
         });
       }
     }
+    // one socket write per batch (or per ~1 MB of literals), not one per message
+    const pending: Array<string | Buffer> = [];
+    let text = '';
+    let pendingBytes = 0;
+    const flush = () => {
+      if (text) pending.push(text);
+      text = '';
+      if (pending.length) session.writeChunks(pending.splice(0));
+      pendingBytes = 0;
+    };
     for (const rec of records) {
       const seq = view.seqOf(rec.uid);
       if (!seq) continue;
+      if (metaOnly && !seenChanged.has(rec.uid)) {
+        // fast path for flag syncs (UID FETCH 1:* (UID FLAGS) and the like): same output as below
+        text += `* ${seq} FETCH (${metaLine(rec, metaItems, uidMode, wantModseq, view.recent.has(rec.uid))})\r\n`;
+        if (text.length > FETCH_FLUSH_BYTES) flush();
+        continue;
+      }
       const raw = needsRaw ? await session.store.getRaw(view.mailbox.id, rec.uid) : null;
       if (needsRaw && !raw) continue;
       let mime: MimeNode | null = null;
@@ -171,10 +191,47 @@ async function runFetch(session: Session, uidMode: boolean, args: Token[]): Prom
       const chunks: Array<string | Buffer> = [`* ${seq} FETCH `];
       serialize(out, chunks);
       chunks.push('\r\n');
-      session.writeChunks(chunks);
+      for (const c of chunks) {
+        if (typeof c === 'string') text += c;
+        else {
+          if (text) pending.push(text);
+          text = '';
+          pending.push(c);
+          pendingBytes += c.length;
+        }
+      }
+      if (pendingBytes + text.length > FETCH_FLUSH_BYTES) flush();
     }
+    flush();
     await session.drain();
   }
+}
+
+const META_ITEMS = new Set<SimpleName>(['UID', 'FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'MODSEQ']);
+
+/** The FETCH data of a message for items that need only its metadata, in the order the general path uses. */
+function metaLine(rec: MessageMeta, names: Array<SimpleName | null>, uidMode: boolean, wantModseq: boolean, recent: boolean): string {
+  const parts: string[] = [];
+  let done = 0; // bit set of items already written
+  const bit = { UID: 1, FLAGS: 2, INTERNALDATE: 4, 'RFC822.SIZE': 8, MODSEQ: 16 } as Record<string, number>;
+  const add = (name: string, value: string) => {
+    const b = bit[name]!;
+    if (done & b) return;
+    done |= b;
+    parts.push(name, value);
+  };
+  if (uidMode) add('UID', String(rec.uid));
+  for (const name of names) {
+    switch (name) {
+      case 'UID': add('UID', String(rec.uid)); break;
+      case 'FLAGS': add('FLAGS', '(' + (recent ? [...rec.flags, '\\Recent'] : rec.flags).join(' ') + ')'); break;
+      case 'INTERNALDATE': add('INTERNALDATE', '"' + formatInternalDate(rec.internaldate) + '"'); break;
+      case 'RFC822.SIZE': add('RFC822.SIZE', String(rec.size)); break;
+      case 'MODSEQ': add('MODSEQ', `(${rec.modseq})`); break;
+    }
+  }
+  if (wantModseq) add('MODSEQ', `(${rec.modseq})`);
+  return parts.join(' ');
 }
 
 export function flagAtoms(flags: string[], recent: boolean): ImapOut[] {
