@@ -167,7 +167,7 @@ export const MESSAGE_ACTIONS = ['read', 'unread', 'flag', 'unflag', 'delete', 'a
 export type MessageAction = (typeof MESSAGE_ACTIONS)[number];
 
 /** IMAP keyword atom: no spaces, parentheses, quotes, wildcards, backslash or control characters. */
-export const keyword = z.string().regex(/^[^\s()\{%*"\\\]\x00-\x1f\x7f]{1,100}$/, 'not a valid tag');
+export const keyword = z.string().regex(/^[^\s(){%*"\\\]\x00-\x1f\x7f]{1,100}$/, 'not a valid tag');
 
 export const messageActionRequest = z
   .object({

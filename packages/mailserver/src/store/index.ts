@@ -434,7 +434,7 @@ export function openStore(opts: OpenStoreOptions): MailStore {
         emitLater({ type: 'deleted', mailboxId: box.id, origin });
       });
     },
-    async renameMailbox(userId, rawFrom, rawTo, origin) {
+    async renameMailbox(userId, rawFrom, rawTo) {
       const from = normalizeMailboxName(rawFrom);
       let to = normalizeMailboxName(rawTo);
       if (to.endsWith(HIERARCHY_DELIMITER)) to = to.slice(0, -1);
