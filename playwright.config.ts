@@ -57,6 +57,8 @@ export default defineConfig({
         IMAP_PORT: String(PORT + 1),
         SMTP_PORT: String(PORT + 2),
         SUBMISSION_PORT: String(PORT + 3),
+        POP3_PORT: String(PORT + 4),
+        IMAPS_PORT: String(PORT + 5),
         LOG_LEVEL: 'warn',
       },
     },

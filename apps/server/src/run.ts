@@ -82,6 +82,8 @@ export async function startDemo(config: Config): Promise<Running> {
       // (loopback demo, and the webmail's own IMAP connection stays plain)
       tls: await selfSignedCertificate(['localhost', '127.0.0.1']),
       allowInsecureAuth: true,
+      // The demo never sends mail off this machine: remote recipients are refused, not queued.
+      queue: false,
       maxMessageBytes: config.maxMessageBytes,
       logger: logger.child({ component: 'mailserver' }),
     });

@@ -2,12 +2,7 @@
 // Request bodies are validated with these schemas on the server; the web app uses the inferred types.
 import { z } from 'zod';
 
-/** Name of the header that must carry the CSRF token (double-submit of the `mr_csrf` cookie). */
-export const CSRF_HEADER = 'x-csrf-token';
-/** Non-HttpOnly cookie holding the CSRF token the SPA echoes in CSRF_HEADER. */
-export const CSRF_COOKIE = 'mr_csrf';
-/** HttpOnly cookie holding the opaque session id. */
-export const SESSION_COOKIE = 'mr_sid';
+export { CSRF_COOKIE, CSRF_HEADER, SESSION_COOKIE } from './constants.js';
 
 export const emailAddress = z.string().trim().min(3).max(320).email();
 

@@ -1,5 +1,6 @@
 // The one HTTP client of the web app: JSON in and out, typed errors, CSRF header on every write.
-import { CSRF_COOKIE, CSRF_HEADER, type ApiErrorBody } from '@mailroom/shared';
+import { CSRF_COOKIE, CSRF_HEADER } from '@mailroom/shared/constants';
+import type { ApiErrorBody } from '@mailroom/shared';
 
 /** A failed API call: HTTP status (0 when the server could not be reached), API error code and a human message. */
 export class ApiError extends Error {

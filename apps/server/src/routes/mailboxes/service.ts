@@ -93,6 +93,9 @@ async function summaries(client: ImapFlow, uids: number[]): Promise<Map<number, 
 /** A window of a mailbox in the requested order, optionally searched and grouped into conversations. */
 export async function listMessages(client: ImapFlow, path: string, query: MessageListQuery): Promise<MessageListResponse> {
   return withMailbox(client, path, async () => {
+    // The connection may not have heard of mail that arrived since its last command (it is not in
+    // IDLE while in use): a NOOP brings its EXISTS/EXPUNGE state up to date before we count and cache.
+    await client.noop();
     const exists = client.mailbox ? client.mailbox.exists : 0;
     const { offset, limit, sort, order } = query;
     const base = { mailbox: path, offset, limit, sort, order };
