@@ -1,0 +1,653 @@
+/**
+ * Web benchmark: the Mailroom webmail in a real browser (Debian's Chromium driven by Playwright)
+ * against the embedded Mailroom server and against Dovecot, and Roundcube against the same Dovecot.
+ *
+ *   npm run bench -- web [--messages 100000] [--runs 3] [--fling-rows 10000] [--no-roundcube]
+ *                        [--keep] [--update-readme]
+ *
+ * See bench/README.md ("Web") for what is measured.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { machine } from '../lib/proc.js';
+import { dovecotLayout, ensureDovecot, freePort, startDovecot } from '../imap/dovecot.js';
+import { loadMailbox } from '../imap/mailbox.js';
+import { roundcubeMissing, startRoundcube } from './roundcube.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const BENCH_DIR = path.resolve(HERE, '..');
+const ROOT = path.resolve(BENCH_DIR, '..');
+const USER = 'bench@bench.test';
+const PASSWORD = 'bench-password';
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'];
+const VIEWPORT = { width: 1366, height: 800 };
+const TIMEOUT = 120_000;
+
+interface Options {
+  messages: number;
+  runs: number;
+  flingRows: number;
+  roundcube: boolean;
+  keep: boolean;
+  updateReadme: boolean;
+}
+
+const USAGE = `usage: npm run bench -- web [options]
+  --messages N     INBOX size (default 100000; Sent gets up to 10% on top)
+  --runs N         sign-in and message-open runs per client, each in a fresh browser context (default 3)
+  --fling-rows N   rows to fling through in the scroll test (default 10000)
+  --no-roundcube   skip Roundcube
+  --keep           keep the temp dir
+  --update-readme  write the results into bench/README.md
+Needs a build (npm run build: apps/web/dist and apps/server/dist/cli.js) and /usr/bin/chromium
+(CHROMIUM_PATH to use another).`;
+
+class UsageError extends Error {}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { messages: 100_000, runs: 3, flingRows: 10_000, roundcube: true, keep: false, updateReadme: false };
+  const int = (name: string, v: string | undefined, min: number): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} needs an integer ≥ ${min}, got ${v ?? 'nothing'}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = (): string | undefined => inline ?? argv[++i];
+    switch (flag) {
+      case '--messages': o.messages = int(flag, value(), 100); break;
+      case '--runs': o.runs = int(flag, value(), 1); break;
+      case '--fling-rows': o.flingRows = int(flag, value(), 10); break;
+      case '--no-roundcube': o.roundcube = false; break;
+      case '--keep': o.keep = true; break;
+      case '--update-readme': o.updateReadme = true; break;
+      case '-h': case '--help': process.stdout.write(`${USAGE}\n`); process.exit(0); break;
+      default: throw new UsageError(`unknown option ${a}\n${USAGE}`);
+    }
+  }
+  return o;
+}
+
+const log = (m: string): void => void process.stderr.write(`${m}\n`);
+const median = (xs: number[]): number | null => {
+  if (!xs.length) return null;
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
+};
+
+// ---------------------------------------------------------------- processes
+
+interface Stoppable {
+  stop(): Promise<void>;
+}
+
+function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  return exited.finally(() => clearTimeout(t));
+}
+
+/** The embedded mail server (bench/imap/mailroom-server.ts) in a child process; stops when our stdin pipe closes. */
+async function startMailroomImap(dataDir: string): Promise<Stoppable & { port: number }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(BENCH_DIR, 'imap', 'mailroom-server.ts'), dataDir], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    cwd: ROOT,
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    createInterface({ input: child.stdout! }).once('line', (line) => {
+      try {
+        resolve((JSON.parse(line) as { imap: number }).imap);
+      } catch {
+        reject(new Error(`unexpected output from the Mailroom server: ${line}`));
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`the Mailroom server exited at start (code ${code})`)));
+  });
+  return {
+    port,
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.stdin!.end();
+      const t = setTimeout(() => child.kill('SIGKILL'), 15_000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
+
+/** The production webmail (`node apps/server/dist/cli.js webmail`) against an IMAP server. */
+async function startWebmail(imapPort: number): Promise<Stoppable & { url: string }> {
+  const port = await freePort();
+  const child = spawn(process.execPath, [path.join(ROOT, 'apps/server/dist/cli.js'), 'webmail'], {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      HOST: '127.0.0.1',
+      PORT: String(port),
+      IMAP_HOST: '127.0.0.1',
+      IMAP_PORT: String(imapPort),
+      SUBMISSION_HOST: '127.0.0.1',
+      SUBMISSION_PORT: '1',
+      LOG_LEVEL: 'warn',
+    },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4000)));
+  const kill = (): void => void child.kill('SIGTERM');
+  process.once('exit', kill);
+  const url = `http://127.0.0.1:${port}/`;
+  const stop = async (): Promise<void> => {
+    process.removeListener('exit', kill);
+    await stopChild(child);
+  };
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the webmail exited at start: ${stderr}`);
+    try {
+      if ((await fetch(url)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`the webmail did not answer on ${url}: ${stderr}`);
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return { url, stop };
+}
+
+// ---------------------------------------------------------------- browser measurements
+
+/** Injected before any page script: a requestAnimationFrame recorder and long-frame observers. */
+const RECORDER = `(() => {
+  const b = (window.__bench = { rec: false, frames: [], loaf: [], longtasks: [] });
+  const loop = (t) => { if (b.rec) b.frames.push(t); requestAnimationFrame(loop); };
+  requestAnimationFrame(loop);
+  for (const [type, into] of [['long-animation-frame', b.loaf], ['longtask', b.longtasks]]) {
+    try {
+      new PerformanceObserver((list) => { if (b.rec) for (const e of list.getEntries()) into.push(e.duration); }).observe({ type });
+    } catch (e) { /* not supported */ }
+  }
+})();`;
+
+/** True when every row in the list's viewport (clipped to the window) shows a message (no loading placeholder). */
+const ROWS_FILLED = `(() => {
+  const body = document.querySelector('.list-body');
+  if (!body) return false;
+  const r = body.getBoundingClientRect();
+  const visible = [...body.querySelectorAll('[role="option"]')].filter((el) => {
+    const b = el.getBoundingClientRect();
+    return b.bottom > Math.max(r.top, 0) && b.top < Math.min(r.bottom, window.innerHeight);
+  });
+  return visible.length > 0 && visible.every((el) => el.getAttribute('aria-disabled') !== 'true');
+})()`;
+
+interface ScriptLoad {
+  url: string;
+  /** Response body bytes as transferred (encoded; Playwright's responseBodySize). */
+  encoded: number;
+  /** The decoded body gzipped (level 6) here, to compare servers that do and do not compress. */
+  gzip: number;
+  contentEncoding: string | null;
+}
+
+interface ClientRun {
+  signInMs: number;
+  openMs: number | null;
+  scripts: ScriptLoad[];
+}
+
+interface FlingResult {
+  rows: number;
+  rowHeightPx: number;
+  wheelEvents: number;
+  durationMs: number;
+  frames: number;
+  framesOver50: number;
+  maxFrameMs: number;
+  p95FrameMs: number;
+  longAnimationFrames: number | null;
+  longTasks: number;
+  /** After the last wheel event: until every row in the viewport shows a message (no placeholder). */
+  rowsFilledAfterMs: number | null;
+}
+
+interface ClientResult {
+  name: string;
+  runs: ClientRun[];
+  signInMs: number | null;
+  openMs: number | null;
+  firstPageJs: { encoded: number; gzip: number; files: number; contentEncoding: string[] };
+  fling?: FlingResult;
+  notes: string[];
+}
+
+function trackScripts(page: Page): { scripts: ScriptLoad[]; settle: () => Promise<void> } {
+  const scripts: ScriptLoad[] = [];
+  const pending: Promise<void>[] = [];
+  page.on('requestfinished', (req) => {
+    if (req.resourceType() !== 'script') return;
+    pending.push(
+      (async () => {
+        const [sizes, res] = await Promise.all([req.sizes(), req.response()]);
+        const body = res ? await res.body().catch(() => Buffer.alloc(0)) : Buffer.alloc(0);
+        scripts.push({ url: req.url(), encoded: sizes.responseBodySize, gzip: gzipSync(body).length, contentEncoding: (await res?.headerValue('content-encoding')) ?? null });
+      })().catch(() => undefined),
+    );
+  });
+  return { scripts, settle: async () => void (await Promise.all(pending)) };
+}
+
+interface Client {
+  name: string;
+  url: string;
+  signIn(page: Page): Promise<number>;
+  /** Clicks the index-th row and waits for its body; ms. */
+  open(page: Page, index: number): Promise<number>;
+}
+
+const mailroomClient = (name: string, url: string): Client => ({
+  name,
+  url,
+  async signIn(page) {
+    await page.getByLabel('Email').fill(USER);
+    await page.getByLabel('Password').fill(PASSWORD);
+    const t = performance.now();
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('[role="listbox"][aria-label="Messages"] [role="option"]:not([aria-disabled="true"])').first().waitFor({ state: 'visible', timeout: TIMEOUT });
+    return performance.now() - t;
+  },
+  async open(page, index) {
+    const row = page.locator('[role="listbox"][aria-label="Messages"] [role="option"]:not([aria-disabled="true"])').nth(index);
+    const subject = ((await row.locator('.row-subject').textContent()) ?? '').trim();
+    const article = page.locator('article[aria-label="Message"]');
+    const t = performance.now();
+    await row.click();
+    await article.locator('h2', { hasText: subject.slice(0, 40) }).waitFor({ state: 'visible', timeout: TIMEOUT });
+    await article.locator('.message-body').waitFor({ state: 'visible', timeout: TIMEOUT });
+    return performance.now() - t;
+  },
+});
+
+const roundcubeClient = (url: string): Client => ({
+  name: 'Roundcube on Dovecot',
+  url,
+  async signIn(page) {
+    await page.locator('#rcmloginuser').fill(USER);
+    await page.locator('#rcmloginpwd').fill(PASSWORD);
+    const t = performance.now();
+    await page.locator('#rcmloginsubmit').click();
+    await page.locator('#messagelist tbody tr').first().waitFor({ state: 'visible', timeout: TIMEOUT });
+    return performance.now() - t;
+  },
+  async open(page, index) {
+    const row = page.locator('#messagelist tbody tr').nth(index);
+    const t = performance.now();
+    // the subject text: the from/date spans are not clickable (skip-on-drag); Roundcube's list
+    // turns a single click into a preview in #messagecontframe (widescreen layout)
+    await row.locator('td.subject span.subject').click();
+    const frame = page.frameLocator('#messagecontframe');
+    await frame.locator('#messagebody').waitFor({ state: 'visible', timeout: TIMEOUT });
+    return performance.now() - t;
+  },
+});
+
+async function newPage(browser: Browser): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({ viewport: VIEWPORT, locale: 'en-US', timezoneId: 'UTC' });
+  await context.addInitScript(RECORDER);
+  const page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUT);
+  return { context, page };
+}
+
+async function measureClient(browser: Browser, client: Client, opts: Options, notes: string[]): Promise<ClientResult> {
+  log(`\n== ${client.name} (${client.url})`);
+  const runs: ClientRun[] = [];
+  for (let i = 0; i < opts.runs; i++) {
+    const { context, page } = await newPage(browser);
+    try {
+      const tracked = trackScripts(page);
+      await page.goto(client.url, { waitUntil: 'load' });
+      const signInMs = await client.signIn(page);
+      await page.waitForTimeout(1000); // let the first page settle (lazy chunks, list prefetch)
+      await tracked.settle();
+      const scripts = [...tracked.scripts];
+      // a different message in each run (2nd, 3rd, … row), so no run opens a cached one
+      const openMs = await client.open(page, 1 + i);
+      runs.push({ signInMs, openMs, scripts });
+      log(`  run ${i + 1}: sign-in → first rows ${signInMs.toFixed(0)} ms, open message ${openMs.toFixed(0)} ms, first-page JS ${scripts.length} files`);
+    } catch (err) {
+      const shot = path.join(os.tmpdir(), `mailroom-bench-web-failure-${process.pid}.png`);
+      await page.screenshot({ path: shot }).then(
+        () => log(`  failed; screenshot ${shot}; frames: ${page.frames().map((f) => f.url()).join(' ')}`),
+        () => undefined,
+      );
+      throw err;
+    } finally {
+      await context.close();
+    }
+  }
+  const first = runs[0]!;
+  return {
+    name: client.name,
+    runs,
+    signInMs: median(runs.map((r) => r.signInMs)),
+    openMs: median(runs.flatMap((r) => (r.openMs === null ? [] : [r.openMs]))),
+    firstPageJs: {
+      encoded: first.scripts.reduce((s, x) => s + x.encoded, 0),
+      gzip: first.scripts.reduce((s, x) => s + x.gzip, 0),
+      files: first.scripts.length,
+      contentEncoding: [...new Set(first.scripts.map((x) => x.contentEncoding ?? 'identity'))],
+    },
+    notes,
+  };
+}
+
+/** Flings through `rows` rows of the Mailroom list with mouse wheel events, recording frames. */
+async function fling(browser: Browser, client: Client, opts: Options, total: number): Promise<FlingResult> {
+  const { context, page } = await newPage(browser);
+  try {
+    await page.goto(client.url, { waitUntil: 'load' });
+    await client.signIn(page);
+    await page.waitForTimeout(1000);
+    const list = page.locator('[role="listbox"][aria-label="Messages"]');
+    const rowBox = await list.locator('[role="option"]').first().boundingBox();
+    const rowHeight = Math.round(rowBox?.height ?? 76);
+    const box = await page.locator('.list-body').boundingBox();
+    if (!box) throw new Error('message list not found');
+    const rows = Math.min(opts.flingRows, Math.max(0, total - Math.floor(box.height / rowHeight) - 1));
+    const targetPx = rows * rowHeight;
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.evaluate('{ const b = window.__bench; b.frames.length = 0; b.loaf.length = 0; b.longtasks.length = 0; b.rec = true; }');
+    const scrollTop = (): Promise<number> => page.locator('.list-body').evaluate((el) => el.scrollTop);
+    const step = 2000;
+    let wheels = 0;
+    const t0 = performance.now();
+    for (;;) {
+      await page.mouse.wheel(0, step);
+      wheels++;
+      if (wheels % 10 === 0 && (await scrollTop()) >= targetPx) break;
+      if (wheels > (targetPx / step) * 4 + 100) throw new Error(`the list did not scroll (scrollTop ${await scrollTop()} of ${targetPx} px after ${wheels} wheel events)`);
+    }
+    const durationMs = performance.now() - t0;
+    const tStop = performance.now();
+    let rowsFilledAfterMs: number | null = null;
+    try {
+      await page.waitForFunction(ROWS_FILLED, undefined, { timeout: 30_000, polling: 'raf' });
+      rowsFilledAfterMs = performance.now() - tStop;
+    } catch {
+      // stays null: placeholders still visible after 30 s
+      const shot = path.join(os.tmpdir(), `mailroom-bench-web-fling-${process.pid}.png`);
+      const placeholders = await page.locator('.list-body [role="option"][aria-disabled="true"]').count();
+      await page.screenshot({ path: shot }).catch(() => undefined);
+      const top = await page.locator('.list-body').evaluate((el) => el.scrollTop);
+      log(`  visible rows not filled 30 s after the fling (scrollTop ${top} px, ${placeholders} placeholder rows rendered; screenshot ${shot})`);
+    }
+    const rec = (await page.evaluate(
+      '(() => { const b = window.__bench; b.rec = false; return { frames: b.frames, loaf: b.loaf, longtasks: b.longtasks, loafSupported: PerformanceObserver.supportedEntryTypes.includes("long-animation-frame") }; })()',
+    )) as { frames: number[]; loaf: number[]; longtasks: number[]; loafSupported: boolean };
+    // frames during the fling only (up to the last wheel event + filling)
+    const deltas = rec.frames.slice(1).map((t, i) => t - rec.frames[i]!);
+    const sorted = [...deltas].sort((a, b) => a - b);
+    return {
+      rows,
+      rowHeightPx: rowHeight,
+      wheelEvents: wheels,
+      durationMs,
+      frames: deltas.length,
+      framesOver50: deltas.filter((d) => d > 50).length,
+      maxFrameMs: sorted[sorted.length - 1] ?? 0,
+      p95FrameMs: sorted[Math.floor(sorted.length * 0.95)] ?? 0,
+      longAnimationFrames: rec.loafSupported ? rec.loaf.filter((d) => d > 50).length : null,
+      longTasks: rec.longtasks.length,
+      rowsFilledAfterMs,
+    };
+  } finally {
+    await context.close();
+  }
+}
+
+/** gzip size of every JavaScript file in apps/web/dist (what a first load can at most fetch). */
+function distJs(): { files: number; raw: number; gzip: number; byFile: Record<string, number> } {
+  const dir = path.join(ROOT, 'apps/web/dist');
+  const out = { files: 0, raw: 0, gzip: 0, byFile: {} as Record<string, number> };
+  const walk = (d: string): void => {
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.js')) {
+        const buf = readFileSync(p);
+        const gz = gzipSync(buf).length;
+        out.files++;
+        out.raw += buf.length;
+        out.gzip += gz;
+        out.byFile[path.relative(dir, p)] = gz;
+      }
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+// ---------------------------------------------------------------- report
+
+interface Report {
+  date: string;
+  machine: ReturnType<typeof machine>;
+  options: Options;
+  chromium: string;
+  load: { inbox: number; sent: number; bytes: number; seconds: { generate: number; mailroom: number; maildir: number } };
+  dist: ReturnType<typeof distJs>;
+  clients: ClientResult[];
+  roundcube: { version?: string; pageSize?: number; skipped?: string };
+  loadAvgAtEnd?: number[];
+}
+
+const kb = (b: number): string => `${(b / 1024).toFixed(1)} KB`;
+const ms = (x: number | null | undefined): string => (x == null ? '—' : `${x.toFixed(0)} ms`);
+const ratio = (a: number | null | undefined, b: number | null | undefined): string =>
+  a == null || b == null || !b ? 'n/a' : (a / b).toFixed(2);
+
+function markdown(r: Report): string {
+  const emb = r.clients.find((c) => c.name.includes('embedded'));
+  const dov = r.clients.find((c) => c.name.startsWith('Mailroom on Dovecot'));
+  const rc = r.clients.find((c) => c.name.startsWith('Roundcube'));
+  const L: string[] = [];
+  L.push('| measurement (median) | Mailroom on embedded server | Mailroom on Dovecot | Roundcube on Dovecot | ratio Mailroom-embedded / Mailroom-Dovecot | ratio Mailroom / Roundcube (both on Dovecot) | goal |');
+  L.push('|---|---:|---:|---:|---:|---:|---|');
+  const goalMet = (a: number | null | undefined, b: number | null | undefined): string => (a == null || b == null ? 'not measured' : a * 3 <= b ? 'met' : 'not met');
+  L.push(
+    `| (a) sign-in → first message rows visible | ${ms(emb?.signInMs)} | ${ms(dov?.signInMs)} | ${ms(rc?.signInMs)} | ${ratio(emb?.signInMs, dov?.signInMs)} | ${ratio(dov?.signInMs, rc?.signInMs)} | ≤ ⅓ of Roundcube: ${goalMet(dov?.signInMs, rc?.signInMs)} |`,
+  );
+  L.push(
+    `| (b) open a message (click → body visible) | ${ms(emb?.openMs)} | ${ms(dov?.openMs)} | ${ms(rc?.openMs)} | ${ratio(emb?.openMs, dov?.openMs)} | ${ratio(dov?.openMs, rc?.openMs)} | ≤ ⅓ of Roundcube: ${goalMet(dov?.openMs, rc?.openMs)} |`,
+  );
+  const f = (c: ClientResult | undefined): string =>
+    !c?.fling ? '—' : `${c.fling.framesOver50} of ${c.fling.frames} (max ${c.fling.maxFrameMs.toFixed(0)} ms)`;
+  L.push(`| (c) frames > 50 ms while flinging through ${emb?.fling?.rows ?? dov?.fling?.rows ?? r.options.flingRows} rows | ${f(emb)} | ${f(dov)} | not measured (paged list, no scrolling) | | | |`);
+  const fill = (c: ClientResult | undefined): string => (!c?.fling ? '—' : c.fling.rowsFilledAfterMs == null ? '> 30 s' : ms(c.fling.rowsFilledAfterMs));
+  L.push(`| (c) after the fling: visible rows filled in | ${fill(emb)} | ${fill(dov)} | | | | |`);
+  const js = (c: ClientResult | undefined): string =>
+    !c ? '—' : `${kb(c.firstPageJs.encoded)} sent (${c.firstPageJs.contentEncoding.join(', ')}), ${kb(c.firstPageJs.gzip)} gzip, ${c.firstPageJs.files} files`;
+  const jsGoal = emb ? (emb.firstPageJs.gzip < 250 * 1024 ? 'met' : 'not met') : 'not measured';
+  L.push(`| (d) JavaScript for the first page (login → first rows) | ${js(emb)} | ${js(dov)} | ${js(rc)} | | ${ratio(dov?.firstPageJs.gzip, rc?.firstPageJs.gzip)} (gzip) | < 250 KB gzip: ${jsGoal} |`);
+  L.push('');
+  L.push(`apps/web/dist: ${r.dist.files} JavaScript files, ${kb(r.dist.raw)} raw, ${kb(r.dist.gzip)} gzip in total (all chunks, also the lazy ones).`);
+  return L.join('\n');
+}
+
+// ---------------------------------------------------------------- main
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  for (const f of ['apps/web/dist/index.html', 'apps/server/dist/cli.js']) {
+    if (!existsSync(path.join(ROOT, f))) throw new UsageError(`${f} is missing: run npm run build first`);
+  }
+  if (!existsSync(CHROMIUM)) throw new UsageError(`${CHROMIUM} not found (apt-get install -y chromium, or set CHROMIUM_PATH)`);
+  const started = new Date();
+  const tmp = mkdtempSync(path.join(os.tmpdir(), 'mailroom-bench-web-'));
+  chmodSync(tmp, 0o755);
+  const cleanups: Array<() => Promise<void>> = [];
+  const cleanup = async (): Promise<void> => {
+    const cs = cleanups.splice(0).reverse();
+    for (const c of cs) await c().catch(() => undefined);
+  };
+  let interrupted = false;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    if (interrupted) return;
+    interrupted = true;
+    log(`\n${sig}: stopping servers …`);
+    void cleanup().finally(() => {
+      if (!opts.keep) rmSync(tmp, { recursive: true, force: true });
+      process.exit(130);
+    });
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  try {
+    const dovecotBin = await ensureDovecot(log);
+    const mailroomDir = path.join(tmp, 'mailroom');
+    mkdirSync(mailroomDir, { recursive: true });
+    const dvLayout = dovecotLayout(path.join(tmp, 'dovecot'), USER);
+    log(`loading ${opts.messages} INBOX messages into both servers (temp dir ${tmp}) …`);
+    const load = await loadMailbox({ messages: opts.messages, user: USER, password: PASSWORD, storePath: path.join(mailroomDir, 'mail.sqlite'), maildir: dvLayout.maildir, log });
+    log(`  ${load.inbox} INBOX + ${load.sent} Sent; Mailroom deliverMany ${load.seconds.mailroom.toFixed(1)} s, Maildir ${load.seconds.maildir.toFixed(1)} s`);
+
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+    cleanups.push(() => browser.close());
+    const report: Report = {
+      date: started.toISOString(),
+      machine: machine(),
+      options: opts,
+      chromium: browser.version(),
+      load: { inbox: load.inbox, sent: load.sent, bytes: load.bytes, seconds: load.seconds },
+      dist: distJs(),
+      clients: [],
+      roundcube: {},
+    };
+
+    // 1. Mailroom webmail on the embedded server
+    {
+      const imap = await startMailroomImap(mailroomDir);
+      cleanups.push(imap.stop);
+      const web = await startWebmail(imap.port);
+      cleanups.push(web.stop);
+      const client = mailroomClient('Mailroom on embedded server', web.url);
+      const res = await measureClient(browser, client, opts, []);
+      res.fling = await fling(browser, client, opts, load.inbox);
+      log(`  fling ${res.fling.rows} rows: ${res.fling.framesOver50} of ${res.fling.frames} frames > 50 ms, visible rows filled ${ms(res.fling.rowsFilledAfterMs)} after`);
+      report.clients.push(res);
+      await web.stop();
+      await imap.stop();
+    }
+
+    // 2. Dovecot: Mailroom webmail, then Roundcube
+    const dv = await startDovecot({ bin: dovecotBin, layout: dvLayout, user: USER, password: PASSWORD });
+    cleanups.push(dv.stop);
+    {
+      // Dovecot builds its index on the first SELECT; do that before timing, as for a mailbox in use
+      const web = await startWebmail(dv.port);
+      cleanups.push(web.stop);
+      const client = mailroomClient('Mailroom on Dovecot', web.url);
+      const warm = await newPage(browser);
+      try {
+        await warm.page.goto(client.url);
+        const t = await client.signIn(warm.page);
+        log(`\n(Dovecot index build: first sign-in ${t.toFixed(0)} ms, not counted)`);
+      } finally {
+        await warm.context.close();
+      }
+      const res = await measureClient(browser, client, opts, []);
+      res.fling = await fling(browser, client, opts, load.inbox);
+      log(`  fling ${res.fling.rows} rows: ${res.fling.framesOver50} of ${res.fling.frames} frames > 50 ms, visible rows filled ${ms(res.fling.rowsFilledAfterMs)} after`);
+      report.clients.push(res);
+      await web.stop();
+    }
+    if (opts.roundcube) {
+      const missing = roundcubeMissing();
+      if (missing) {
+        report.roundcube.skipped = missing;
+        log(`\nRoundcube skipped: ${missing}`);
+      } else {
+        const rc = await startRoundcube({ dir: path.join(tmp, 'roundcube'), imapPort: dv.port, log });
+        cleanups.push(rc.stop);
+        report.roundcube = { version: rc.version, pageSize: rc.pageSize };
+        const res = await measureClient(browser, roundcubeClient(rc.url), opts, [`Roundcube ${rc.version}, page size ${rc.pageSize}, PHP built-in server`]);
+        report.clients.push(res);
+        await rc.stop();
+      }
+    } else {
+      report.roundcube.skipped = '--no-roundcube';
+    }
+    await dv.stop();
+
+    report.loadAvgAtEnd = os.loadavg().map((x) => Math.round(x * 100) / 100);
+    const table = markdown(report);
+    process.stdout.write(`\n${table}\n`);
+    const resultsDir = path.join(BENCH_DIR, 'results');
+    mkdirSync(resultsDir, { recursive: true });
+    const stamp = started.toISOString().replace(/[:]/g, '-').replace(/\.\d+Z$/, 'Z');
+    const file = path.join(resultsDir, `web-${stamp}.json`);
+    writeFileSync(file, `${JSON.stringify({ ...report, table }, null, 2)}\n`);
+    log(`\nresults: ${path.relative(process.cwd(), file)}`);
+    if (opts.updateReadme) updateReadme(report, table, path.relative(BENCH_DIR, file));
+  } finally {
+    await cleanup();
+    if (!opts.keep) rmSync(tmp, { recursive: true, force: true });
+    else log(`kept ${tmp}`);
+  }
+}
+
+function updateReadme(r: Report, table: string, resultFile: string): void {
+  const readme = path.join(BENCH_DIR, 'README.md');
+  const text = readFileSync(readme, 'utf8');
+  const start = '<!-- web-results:start -->';
+  const end = '<!-- web-results:end -->';
+  const a = text.indexOf(start);
+  const b = text.indexOf(end);
+  if (a < 0 || b < a) {
+    log('bench/README.md has no web-results markers: not updated');
+    return;
+  }
+  const mc = r.machine;
+  const block = [
+    start,
+    '',
+    `Measured ${r.date.slice(0, 16).replace('T', ' ')} UTC on ${mc.cpus} × ${mc.cpuModel}, ${(mc.memoryMb / 1024).toFixed(1)} GB RAM, Node ${mc.node}, Chromium ${r.chromium} (headless); ` +
+      `INBOX ${r.load.inbox} messages + Sent ${r.load.sent}; median of ${r.options.runs} runs, each in a fresh browser context (cold cache); ` +
+      `${r.roundcube.version ? `Roundcube ${r.roundcube.version} (page size ${r.roundcube.pageSize})` : `Roundcube not run: ${r.roundcube.skipped ?? 'unknown'}`}. ` +
+      `Load average at the end: ${r.loadAvgAtEnd?.join(' ')}. Raw data: [${resultFile}](${resultFile}).`,
+    '',
+    table,
+    '',
+    end,
+  ].join('\n');
+  writeFileSync(readme, text.slice(0, a) + block + text.slice(b + end.length));
+  log('bench/README.md updated');
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof UsageError) {
+    log(err.message);
+    process.exitCode = 2;
+    return;
+  }
+  log(`\nbench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+  process.exitCode = 1;
+});
