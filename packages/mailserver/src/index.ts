@@ -2,6 +2,8 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { startImapServer } from './imap/server.js';
+import { LoginThrottle, type LoginLimits } from './imap/login-throttle.js';
+import type { PreauthLimits } from './imap/connection.js';
 import { startPop3Server } from './pop3/server.js';
 import { openStore, type MailStore } from './store/index.js';
 import { startInboundSmtp } from './smtp/inbound.js';
@@ -72,8 +74,13 @@ export interface MailServerConfig {
    */
   tls?: ListenerTls;
   logger?: Logger;
-  /** IMAP options; `hideCapabilities` leaves capabilities out (and refuses their commands), for tests against a minimal server. */
-  imap?: { hideCapabilities?: string[] };
+  /**
+   * IMAP options; `hideCapabilities` leaves capabilities out (and refuses their commands), for tests
+   * against a minimal server. `loginLimits`: failed logins per IP and per user name (growing delay,
+   * then NO [UNAVAILABLE]; DEFAULT_LOGIN_LIMITS), shared by the STARTTLS and implicit-TLS listeners.
+   * `preauth`: an unauthenticated session gets BYE after maxMs (3 min) or maxCommands (50).
+   */
+  imap?: { hideCapabilities?: string[]; loginLimits?: Partial<LoginLimits>; preauth?: PreauthLimits };
   /**
    * Outbound queue (dataDir/queue.sqlite) for mail that authenticated users send to remote
    * domains: MX resolver, retry schedule, lifetime, concurrency. `false` disables remote delivery
@@ -150,10 +157,12 @@ export async function startMailServer(config: MailServerConfig): Promise<Running
     if (config.queue !== false) {
       queue = new OutboundQueue({ ...config.queue, dataDir: config.dataDir, hostname, store, logger });
     }
+    const loginThrottle = new LoginThrottle(config.imap?.loginLimits);
+    const preauth = config.imap?.preauth;
     const imap = await bindOrExplain('IMAP', host, wanted.imap, () =>
       startImapServer({
         store, host, port: wanted.imap, logger, hideCapabilities: config.imap?.hideCapabilities,
-        tls: config.tls, allowInsecureAuth: config.allowInsecureAuth,
+        tls: config.tls, allowInsecureAuth: config.allowInsecureAuth, loginThrottle, preauth,
       }),
     );
     listeners.push(imap);
@@ -163,7 +172,7 @@ export async function startMailServer(config: MailServerConfig): Promise<Running
       imapsPort === null || !config.tls
         ? null
         : await bindOrExplain('IMAPS', host, imapsPort, () =>
-            startImapServer({ store, host, port: imapsPort, logger, hideCapabilities: config.imap?.hideCapabilities, tls: config.tls, secure: true }),
+            startImapServer({ store, host, port: imapsPort, logger, hideCapabilities: config.imap?.hideCapabilities, tls: config.tls, secure: true, loginThrottle, preauth }),
           );
     if (imaps) listeners.push(imaps);
     const smtp = await startInboundSmtp({
@@ -223,6 +232,8 @@ export async function startMailServer(config: MailServerConfig): Promise<Running
 
 export { openStore, type MailStore } from './store/index.js';
 export { selfSignedCertificate, type SelfSignedCertificate } from './self-signed.js';
+export { DEFAULT_LOGIN_LIMITS, LoginThrottle, type LoginLimits } from './imap/login-throttle.js';
+export type { PreauthLimits } from './imap/connection.js';
 export type { UserRecord, DeliverOptions } from './store/index.js';
 export { startInboundSmtp } from './smtp/inbound.js';
 export { startSubmissionSmtp } from './smtp/submission.js';

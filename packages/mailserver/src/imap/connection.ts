@@ -13,7 +13,8 @@ import { serialize, type ImapOut } from './response.js';
 import type { SelectedMailbox } from './selected.js';
 import type { CommandResult, ImapCommand, ImapState, Session } from './commands/types.js';
 
-import { MAX_BUFFERED_BYTES, IDLE_TIMEOUT_MS, MAX_LINE_BYTES, MAX_LITERAL_BYTES, PREAUTH_TIMEOUT_MS } from './limits.js';
+import { MAX_BUFFERED_BYTES, IDLE_TIMEOUT_MS, MAX_LINE_BYTES, MAX_LITERAL_BYTES, PREAUTH_MAX_COMMANDS, PREAUTH_MAX_MS, PREAUTH_TIMEOUT_MS } from './limits.js';
+import { LoginThrottle } from './login-throttle.js';
 
 export const BASE_CAPABILITIES = [
   'IMAP4rev1', 'LITERAL+', 'SASL-IR', 'ID', 'ENABLE', 'IDLE', 'NAMESPACE', 'UNSELECT', 'CHILDREN',
@@ -34,6 +35,17 @@ export interface ConnectionOptions {
   secure?: boolean;
   /** plaintext LOGIN/AUTHENTICATE allowed before STARTTLS even when STARTTLS is offered */
   allowInsecureAuth?: boolean;
+  /** failed-login limits shared by the server's connections */
+  loginThrottle?: LoginThrottle;
+  /** limits of unauthenticated sessions (defaults PREAUTH_MAX_MS, PREAUTH_MAX_COMMANDS) */
+  preauth?: PreauthLimits;
+}
+
+export interface PreauthLimits {
+  /** total time before login, however active the client is */
+  maxMs?: number;
+  /** commands before login */
+  maxCommands?: number;
 }
 
 export class ImapConnection implements Session {
@@ -45,6 +57,10 @@ export class ImapConnection implements Session {
   selected: SelectedMailbox | null = null;
   readonly enabled = new Set<string>();
   failedLogins = 0;
+  readonly remoteAddress: string | undefined;
+  readonly loginThrottle: LoginThrottle;
+  private preauthCommands = 0;
+  private preauthTimer: NodeJS.Timeout | null = null;
 
   private buffer: Buffer = Buffer.alloc(0);
   private chunks: Buffer[] = [];
@@ -66,12 +82,21 @@ export class ImapConnection implements Session {
     this.store = opts.store;
     this.logger = opts.logger.child({ cid: this.id });
     this.hidden = new Set((opts.hideCapabilities ?? []).map((c) => c.toUpperCase()));
+    this.remoteAddress = socket.remoteAddress;
+    this.loginThrottle = opts.loginThrottle ?? new LoginThrottle();
   }
 
   start(): void {
     this.attach(this.socket);
     this.logger.info({ remote: this.socket.remoteAddress, secure: this.secure }, 'connection opened');
     this.writeLine(`* OK [CAPABILITY ${this.capabilities().join(' ')}] Mailroom IMAP ready`);
+    this.preauthTimer = setTimeout(() => {
+      if (this.state !== 'not-authenticated' || this.closed) return;
+      this.logger.info('closing: no login in time');
+      this.writeLine('* BYE Login time limit exceeded');
+      this.end();
+    }, this.opts.preauth?.maxMs ?? PREAUTH_MAX_MS);
+    this.preauthTimer.unref();
   }
 
   private attach(s: Socket): void {
@@ -186,6 +211,8 @@ export class ImapConnection implements Session {
     this.user = user;
     this.state = 'authenticated';
     this.socket.setTimeout(IDLE_TIMEOUT_MS);
+    if (this.preauthTimer) clearTimeout(this.preauthTimer);
+    this.preauthTimer = null;
     this.logger.info({ user: user.email }, 'authenticated');
   }
   select(view: SelectedMailbox): void {
@@ -326,6 +353,13 @@ export class ImapConnection implements Session {
   // ---------- dispatch ----------
 
   private async run(buf: Buffer): Promise<void> {
+    // unparsable lines count too: a client cannot stay unauthenticated by sending garbage
+    if (this.state === 'not-authenticated' && ++this.preauthCommands > (this.opts.preauth?.maxCommands ?? PREAUTH_MAX_COMMANDS)) {
+      this.logger.info('closing: too many commands without login');
+      this.writeLine('* BYE Too many commands without authentication');
+      this.logout();
+      return;
+    }
     let parsed: ParsedCommand;
     try {
       parsed = parseCommand(buf);
@@ -392,6 +426,8 @@ export class ImapConnection implements Session {
     this.closed = true;
     if (this.cleanupDone) return;
     this.cleanupDone = true;
+    if (this.preauthTimer) clearTimeout(this.preauthTimer);
+    this.preauthTimer = null;
     this.deselect();
     this.idleListener = null;
     const w = this.closeWaiter;

@@ -4,7 +4,8 @@ import tls from 'node:tls';
 import type { Logger } from 'pino';
 import pino from 'pino';
 import type { MailStore } from '../store/index.js';
-import { ImapConnection } from './connection.js';
+import { ImapConnection, type PreauthLimits } from './connection.js';
+import { LoginThrottle, type LoginLimits } from './login-throttle.js';
 import { createRegistry } from './commands/registry.js';
 
 export interface ImapServerOptions {
@@ -22,6 +23,12 @@ export interface ImapServerOptions {
    * [PRIVACYREQUIRED], LOGINDISABLED advertised, RFC 3501 7.2.1) unless this is true.
    */
   allowInsecureAuth?: boolean;
+  /** failed-login limits (per IP, per user name); see DEFAULT_LOGIN_LIMITS */
+  loginLimits?: Partial<LoginLimits>;
+  /** a throttle shared with other listeners (STARTTLS and implicit TLS); overrides loginLimits */
+  loginThrottle?: LoginThrottle;
+  /** limits of unauthenticated sessions: total time and number of commands */
+  preauth?: PreauthLimits;
 }
 
 export interface ImapServerHandle {
@@ -33,13 +40,14 @@ export function startImapServer(opts: ImapServerOptions): Promise<ImapServerHand
   const logger = (opts.logger ?? pino({ level: 'silent' })).child({ component: 'imap' });
   const commands = createRegistry(opts.hideCapabilities);
   const connections = new Set<ImapConnection>();
+  const loginThrottle = opts.loginThrottle ?? new LoginThrottle(opts.loginLimits);
   if (opts.secure && !opts.tls) return Promise.reject(new Error('IMAP: secure=true needs tls key and cert'));
   const tlsContext = opts.tls ? tls.createSecureContext(opts.tls) : undefined;
   const onSocket = (socket: net.Socket) => {
     try {
       const conn = new ImapConnection(socket, {
         store: opts.store, logger, commands, hideCapabilities: opts.hideCapabilities, onClose: () => connections.delete(conn),
-        tlsContext: opts.secure ? undefined : tlsContext, secure: !!opts.secure, allowInsecureAuth: !!opts.allowInsecureAuth,
+        tlsContext: opts.secure ? undefined : tlsContext, secure: !!opts.secure, allowInsecureAuth: !!opts.allowInsecureAuth, loginThrottle, preauth: opts.preauth,
       });
       connections.add(conn);
       conn.start();

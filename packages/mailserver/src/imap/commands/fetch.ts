@@ -114,10 +114,13 @@ async function runFetch(session: Session, uidMode: boolean, args: Token[]): Prom
   const needsRaw = items.some((i) => i.kind === 'section' || ['RFC822', 'RFC822.HEADER', 'RFC822.TEXT'].includes((i as { name: string }).name));
   const metaItems = items.map((i) => (i.kind === 'simple' && META_ITEMS.has(i.name) ? i.name : null));
   const metaOnly = metaItems.every((n) => n !== null);
+  const metaOrder = metaOnly ? metaItemOrder(metaItems as SimpleName[], uidMode, wantModseq) : [];
   const setsSeen = !view.readOnly && items.some((i) => (i.kind === 'section' && !i.peek) || (i.kind === 'simple' && (i.name === 'RFC822' || i.name === 'RFC822.TEXT')));
 
-  for (let off = 0; off < uids.length; off += FETCH_BATCH_SIZE) {
-    const batch = uids.slice(off, off + FETCH_BATCH_SIZE);
+  // metadata lines are small: bigger batches, fewer store calls
+  const batchSize = metaOnly ? FETCH_BATCH_SIZE * 8 : FETCH_BATCH_SIZE;
+  for (let off = 0; off < uids.length; off += batchSize) {
+    const batch = uids.slice(off, off + batchSize);
     let records: Array<MessageMeta | MessageRecord> = needsParsed ? await session.store.getMessages(view.mailbox.id, batch) : await session.store.getMeta(view.mailbox.id, batch);
     if (changedSince !== null) records = records.filter((r) => r.modseq > changedSince!);
     const seenChanged = new Set<number>();
@@ -149,7 +152,7 @@ async function runFetch(session: Session, uidMode: boolean, args: Token[]): Prom
       if (!seq) continue;
       if (metaOnly && !seenChanged.has(rec.uid)) {
         // fast path for flag syncs (UID FETCH 1:* (UID FLAGS) and the like): same output as below
-        text += `* ${seq} FETCH (${metaLine(rec, metaItems, uidMode, wantModseq, view.recent.has(rec.uid))})\r\n`;
+        text += `* ${seq} FETCH (${metaLine(rec, metaOrder, view.recent.has(rec.uid))})\r\n`;
         if (text.length > FETCH_FLUSH_BYTES) flush();
         continue;
       }
@@ -209,29 +212,29 @@ async function runFetch(session: Session, uidMode: boolean, args: Token[]): Prom
 
 const META_ITEMS = new Set<SimpleName>(['UID', 'FLAGS', 'INTERNALDATE', 'RFC822.SIZE', 'MODSEQ']);
 
-/** The FETCH data of a message for items that need only its metadata, in the order the general path uses. */
-function metaLine(rec: MessageMeta, names: Array<SimpleName | null>, uidMode: boolean, wantModseq: boolean, recent: boolean): string {
-  const parts: string[] = [];
-  let done = 0; // bit set of items already written
-  const bit = { UID: 1, FLAGS: 2, INTERNALDATE: 4, 'RFC822.SIZE': 8, MODSEQ: 16 } as Record<string, number>;
-  const add = (name: string, value: string) => {
-    const b = bit[name]!;
-    if (done & b) return;
-    done |= b;
-    parts.push(name, value);
-  };
-  if (uidMode) add('UID', String(rec.uid));
-  for (const name of names) {
+/** The order in which the general path writes metadata items: UID first for UID FETCH, each item once, MODSEQ last when implied. */
+function metaItemOrder(names: SimpleName[], uidMode: boolean, wantModseq: boolean): SimpleName[] {
+  const order: SimpleName[] = uidMode ? ['UID'] : [];
+  for (const n of names) if (!order.includes(n)) order.push(n);
+  if (wantModseq && !order.includes('MODSEQ')) order.push('MODSEQ');
+  return order;
+}
+
+/** The FETCH data of a message for items that need only its metadata. */
+function metaLine(rec: MessageMeta, order: SimpleName[], recent: boolean): string {
+  let s = '';
+  for (const name of order) {
+    if (s) s += ' ';
     switch (name) {
-      case 'UID': add('UID', String(rec.uid)); break;
-      case 'FLAGS': add('FLAGS', '(' + (recent ? [...rec.flags, '\\Recent'] : rec.flags).join(' ') + ')'); break;
-      case 'INTERNALDATE': add('INTERNALDATE', '"' + formatInternalDate(rec.internaldate) + '"'); break;
-      case 'RFC822.SIZE': add('RFC822.SIZE', String(rec.size)); break;
-      case 'MODSEQ': add('MODSEQ', `(${rec.modseq})`); break;
+      case 'UID': s += 'UID ' + rec.uid; break;
+      case 'FLAGS': s += 'FLAGS (' + rec.flags.join(' ') + (recent ? (rec.flags.length ? ' \\Recent)' : '\\Recent)') : ')'); break;
+      case 'INTERNALDATE': s += 'INTERNALDATE "' + formatInternalDate(rec.internaldate) + '"'; break;
+      case 'RFC822.SIZE': s += 'RFC822.SIZE ' + rec.size; break;
+      case 'MODSEQ': s += 'MODSEQ (' + rec.modseq + ')'; break;
+      default: break;
     }
   }
-  if (wantModseq) add('MODSEQ', `(${rec.modseq})`);
-  return parts.join(' ');
+  return s;
 }
 
 export function flagAtoms(flags: string[], recent: boolean): ImapOut[] {

@@ -9,16 +9,25 @@ export function requirePrivacy(session: Session): void {
 }
 
 export async function verifyLogin(session: Session, username: string, password: string): Promise<void> {
+  const throttle = session.loginThrottle;
+  if (throttle.isLocked(session.remoteAddress, username)) {
+    // the password is not even checked: guessing goes on without answers
+    session.logger.warn({ user: username, remote: session.remoteAddress }, 'login refused: too many failures');
+    throw no('Too many failed logins, try again later', 'UNAVAILABLE');
+  }
   const user = await session.store.authenticate(username, password);
   if (!user) {
     session.failedLogins++;
-    session.logger.info({ user: username }, 'authentication failed');
+    const delay = throttle.recordFailure(session.remoteAddress, username);
+    session.logger.info({ user: username, remote: session.remoteAddress, delay }, 'authentication failed');
+    if (delay) await new Promise((resolve) => setTimeout(resolve, delay));
     if (session.failedLogins >= MAX_FAILED_LOGINS) {
       session.writeLine('* BYE Too many failed authentication attempts');
       session.logout();
     }
     throw no('Invalid credentials', 'AUTHENTICATIONFAILED');
   }
+  throttle.recordSuccess(username);
   session.login(user);
 }
 

@@ -32,9 +32,10 @@ export const sort: ImapCommand = {
     const rest = takeCharset([{ type: 'atom', value: 'CHARSET' }, ...args.slice(1)]);
     if (!rest.length) throw bad('Missing search criteria');
     const { key } = parseSearch(rest, view);
-    const matched = await session.store.search(view.mailbox.id, key, view.recent);
+    // ALL: the session's own UID list is the search result (the store drops what is already expunged)
+    const matched = key.type === 'all' ? view.uids.slice() : await session.store.search(view.mailbox.id, key, view.recent);
     const sorted = (await session.store.sort(view.mailbox.id, keys, matched)).filter((u) => view.seqOf(u) > 0);
     const out = uid ? sorted : sorted.map((u) => view.seqOf(u));
-    session.writeLine(['* SORT', ...out.map(String)].join(' '));
+    session.writeLine(out.length ? '* SORT ' + out.join(' ') : '* SORT');
   },
 };

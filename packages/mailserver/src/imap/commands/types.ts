@@ -3,6 +3,7 @@ import type { MailStore, UserRecord } from '../../store/index.js';
 import type { Token } from '../parser/tokenizer.js';
 import type { ImapOut } from '../response.js';
 import type { SelectedMailbox } from '../selected.js';
+import type { LoginThrottle } from '../login-throttle.js';
 
 export type ImapState = 'not-authenticated' | 'authenticated' | 'selected' | 'logout';
 
@@ -25,6 +26,10 @@ export interface Session {
   readonly enabled: Set<string>;
   /** failed LOGIN/AUTHENTICATE attempts on this connection */
   failedLogins: number;
+  /** client IP address */
+  readonly remoteAddress: string | undefined;
+  /** failed-login limits shared by the server's connections (per IP and per user name) */
+  readonly loginThrottle: LoginThrottle;
   capabilities(): string[];
   hasCapability(name: string): boolean;
   /** Writes "* " + the serialised values + CRLF. */
