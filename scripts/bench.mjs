@@ -7,6 +7,7 @@ import { ROOT, ensureDependencies, run } from './lib.mjs';
 const SUITES = {
   imap: { entry: 'bench/imap/run.ts', about: 'IMAP: embedded Mailroom server vs Dovecot (100,000 messages)' },
   web: { entry: 'bench/web/run.ts', about: 'Web: Mailroom webmail in Chromium on the embedded server and on Dovecot, vs Roundcube' },
+  smtp: { entry: 'bench/smtp/run.ts', about: 'SMTP: embedded Mailroom MTA vs Postfix (messages/s into mailboxes, smtp-source)' },
 };
 
 function usage() {

@@ -1,0 +1,421 @@
+/**
+ * SMTP benchmark: the embedded Mailroom MTA side by side with Debian's Postfix on this machine,
+ * both driven by Postfix's own load generator smtp-source(1), so the client is the same for both.
+ *
+ *   npm run bench -- smtp [--messages-1k 2000] [--messages-100k 400] [--sessions 20]
+ *                         [--only mailroom|postfix] [--no-greeting-patch] [--keep] [--update-readme]
+ *
+ * See bench/README.md ("SMTP") for what is measured.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { machine, processTree, RssSampler, treeRssKb } from '../lib/proc.js';
+import { ensurePostfix, SMTP_SOURCE, startBenchPostfix } from './postfix.js';
+
+const HERE = path.dirname(fileURLToPath(import.meta.url));
+const ROOT = path.resolve(HERE, '..', '..');
+const DOMAIN = 'bench.test';
+const USER = `bench@${DOMAIN}`;
+const DELIVERY_TIMEOUT_MS = 10 * 60_000;
+
+interface Options {
+  messages1k: number;
+  messages100k: number;
+  sessions: number;
+  only: 'mailroom' | 'postfix' | null;
+  greetingPatch: boolean;
+  keep: boolean;
+  updateReadme: boolean;
+  tsxServer: boolean;
+}
+
+const USAGE = `usage: npm run bench -- smtp [options]
+  --messages-1k N      messages per run with a 1 KB body (default 2000)
+  --messages-100k N    messages per run with a 100 KB body (default 400)
+  --sessions N         concurrent SMTP sessions of smtp-source (default 20)
+  --only NAME          one server only: mailroom or postfix
+  --no-greeting-patch  skip the extra Mailroom runs without smtp-server's 100 ms greeting delay
+  --keep               keep the temp dir
+  --update-readme      write the results table into bench/README.md
+  --tsx-server         run the Mailroom server under the tsx loader instead of bundled JavaScript`;
+
+class UsageError extends Error {}
+
+function parseArgs(argv: string[]): Options {
+  const o: Options = { messages1k: 2000, messages100k: 400, sessions: 20, only: null, greetingPatch: true, keep: false, updateReadme: false, tsxServer: false };
+  const int = (name: string, v: string | undefined, min: number): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} needs an integer ≥ ${min}, got ${v ?? 'nothing'}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    const [flag, inline] = a.includes('=') ? [a.slice(0, a.indexOf('=')), a.slice(a.indexOf('=') + 1)] : [a, undefined];
+    const value = (): string | undefined => inline ?? argv[++i];
+    switch (flag) {
+      case '--messages-1k': o.messages1k = int(flag, value(), 1); break;
+      case '--messages-100k': o.messages100k = int(flag, value(), 1); break;
+      case '--sessions': o.sessions = int(flag, value(), 1); break;
+      case '--only': {
+        const v = value();
+        if (v !== 'mailroom' && v !== 'postfix') throw new UsageError(`--only takes mailroom or postfix, got ${v ?? 'nothing'}`);
+        o.only = v;
+        break;
+      }
+      case '--no-greeting-patch': o.greetingPatch = false; break;
+      case '--keep': o.keep = true; break;
+      case '--update-readme': o.updateReadme = true; break;
+      case '--tsx-server': o.tsxServer = true; break;
+      case '-h':
+      case '--help':
+        process.stdout.write(`${USAGE}\n`);
+        process.exit(0);
+        break;
+      default:
+        throw new UsageError(`unknown option ${a}`);
+    }
+  }
+  return o;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Servers
+
+interface Server {
+  label: string;
+  port: number;
+  pid: number;
+  delivered(): number;
+  stop(): Promise<void>;
+}
+
+/** Bundles the server child with esbuild (npm dependencies external), like bench/imap does. */
+async function bundleMailroomServer(): Promise<string> {
+  const external = new Set<string>();
+  for (const pkg of ['packages/mailserver', 'packages/shared']) {
+    try {
+      const json = JSON.parse(readFileSync(path.join(ROOT, pkg, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
+      for (const dep of Object.keys(json.dependencies ?? {})) if (!dep.startsWith('@mailroom/')) external.add(dep);
+    } catch {
+      // no package.json, no dependencies
+    }
+  }
+  external.add('smtp-server'); // the greeting patch must reach the same module the server uses
+  const outfile = path.join(ROOT, 'node_modules', '.cache', 'mailroom-bench', 'smtp-mailroom-server.mjs');
+  const esbuild = await import('esbuild');
+  await esbuild.build({
+    entryPoints: [path.join(HERE, 'mailroom-server.ts')],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    conditions: ['development'],
+    external: [...external].flatMap((d) => [d, `${d}/*`]),
+    banner: { js: "import { createRequire as __mrCreateRequire } from 'node:module'; const require = __mrCreateRequire(import.meta.url);" },
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+
+async function startMailroom(baseDir: string, opts: Options, noGreetingDelay: boolean): Promise<Server> {
+  const dataDir = mkdtempSync(path.join(baseDir, 'mailroom-'));
+  const entry = opts.tsxServer ? ['--import', 'tsx', path.join(HERE, 'mailroom-server.ts')] : [await bundleMailroomServer()];
+  const child: ChildProcess = spawn(process.execPath, [...entry, dataDir, ...(noGreetingDelay ? ['--no-greeting-delay'] : [])], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+    cwd: ROOT,
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    const rl = createInterface({ input: child.stdout! });
+    rl.once('line', (line) => {
+      try {
+        resolve((JSON.parse(line) as { smtp: number }).smtp);
+      } catch {
+        reject(new Error(`unexpected output from the Mailroom server: ${line}`));
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`the Mailroom server exited at start (code ${code})`)));
+  });
+  const db = new Database(path.join(dataDir, 'mail.sqlite'), { readonly: true, fileMustExist: true });
+  const countStmt = db.prepare('SELECT COALESCE(SUM(msg_count), 0) AS n FROM mailboxes');
+  return {
+    label: noGreetingDelay ? 'Mailroom, greeting delay patched out' : 'Mailroom',
+    port,
+    pid: child.pid!,
+    delivered: () => (countStmt.get() as { n: number }).n,
+    stop: async () => {
+      db.close();
+      if (child.exitCode === null && child.signalCode === null) {
+        child.stdin!.end();
+        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+        await exited;
+        clearTimeout(timer);
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function startPostfix(baseDir: string): Promise<Server & { version: string }> {
+  const p = await startBenchPostfix(baseDir, DOMAIN, USER);
+  return { label: 'Postfix', port: p.port, pid: p.masterPid, version: p.version, delivered: p.delivered, stop: p.close };
+}
+
+
+/**
+ * Proportional set size summed over a process tree, KiB (/proc/<pid>/smaps_rollup): shared pages
+ * (libraries, Postfix's shared code) are split between the processes that map them, so the sum
+ * does not count them once per process as the RSS sum does.
+ */
+function treePssKb(pid: number): number {
+  let kb = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${p}/smaps_rollup`, 'utf8'));
+      kb += m ? Number(m[1]) : 0;
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return kb;
+}
+
+class PssSampler {
+  peakKb = 0;
+  private timer: NodeJS.Timeout | null = null;
+  constructor(private readonly pid: number) {}
+  private sample(): void {
+    this.peakKb = Math.max(this.peakKb, treePssKb(this.pid));
+  }
+  start(): this {
+    this.sample();
+    this.timer = setInterval(() => this.sample(), 250);
+    this.timer.unref();
+    return this;
+  }
+  stop(): number {
+    if (this.timer) clearInterval(this.timer);
+    this.sample();
+    return this.peakKb;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// One run: smtp-source against a fresh server, poll until every message is in the mailbox
+
+interface RunResult {
+  server: string;
+  bodyBytes: number;
+  mode: 'persistent' | 'per-message';
+  messages: number;
+  sessions: number;
+  /** smtp-source finished: every message got its 250 (accepted durably). */
+  acceptedMs: number;
+  /** The last message is in the mailbox (store / Maildir). */
+  deliveredMs: number;
+  acceptedPerSec: number;
+  deliveredPerSec: number;
+  idleRssKb: number;
+  peakRssKb: number;
+  peakProcesses: number;
+  idlePssKb: number;
+  peakPssKb: number;
+}
+
+function runSmtpSource(port: number, messages: number, sessions: number, bodyBytes: number, persistent: boolean): Promise<void> {
+  const args = ['-s', String(sessions), '-m', String(messages), '-l', String(bodyBytes), '-f', 'sender@source.test', '-t', USER, '-M', 'source.test'];
+  if (persistent) args.push('-d');
+  args.push(`127.0.0.1:${port}`);
+  return new Promise((resolve, reject) => {
+    const child = spawn(SMTP_SOURCE, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => {
+      stderr = (stderr + d.toString()).slice(-2000);
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`smtp-source ${args.join(' ')} exited ${code}: ${stderr}`))));
+  });
+}
+
+async function measure(server: Server, bodyBytes: number, mode: RunResult['mode'], messages: number, sessions: number): Promise<RunResult> {
+  const sampler = new RssSampler(server.pid, 100);
+  const idleRssKb = treeRssKb(server.pid).rssKb;
+  const idlePssKb = treePssKb(server.pid);
+  const pss = new PssSampler(server.pid).start();
+  sampler.start();
+  const t0 = performance.now();
+  let acceptedMs = 0;
+  const source = runSmtpSource(server.port, messages, sessions, bodyBytes, mode === 'persistent').then(() => {
+    acceptedMs = performance.now() - t0;
+  });
+  let sourceError: unknown = null;
+  source.catch((err: unknown) => {
+    sourceError = err;
+  });
+  let deliveredMs = 0;
+  for (;;) {
+    if (sourceError) throw sourceError;
+    if (server.delivered() >= messages) {
+      deliveredMs = performance.now() - t0;
+      break;
+    }
+    if (performance.now() - t0 > DELIVERY_TIMEOUT_MS) throw new Error(`${server.label}: only ${server.delivered()} of ${messages} delivered`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  await source;
+  const { peakKb, peakProcesses } = sampler.stop();
+  const peakPssKb = pss.stop();
+  const r: RunResult = {
+    server: server.label,
+    bodyBytes,
+    mode,
+    messages,
+    sessions,
+    acceptedMs,
+    deliveredMs,
+    acceptedPerSec: (messages / acceptedMs) * 1000,
+    deliveredPerSec: (messages / deliveredMs) * 1000,
+    idleRssKb,
+    peakRssKb: peakKb,
+    peakProcesses,
+    idlePssKb,
+    peakPssKb,
+  };
+  process.stdout.write(
+    `  ${r.server.padEnd(38)} ${String(bodyBytes / 1024).padStart(3)} KB ${mode.padEnd(11)} ` +
+      `accepted ${r.acceptedPerSec.toFixed(1).padStart(7)}/s  delivered ${r.deliveredPerSec.toFixed(1).padStart(7)}/s  ` +
+      `RSS ${(idleRssKb / 1024).toFixed(1)} → peak ${(peakKb / 1024).toFixed(1)} MB (${peakProcesses} processes), PSS peak ${(peakPssKb / 1024).toFixed(1)} MB\n`,
+  );
+  return r;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Report
+
+const f1 = (n: number): string => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
+const mb = (kb: number): string => (kb / 1024).toFixed(1);
+
+function markdown(results: RunResult[], meta: Record<string, unknown>, jsonName: string, opts: Options): string {
+  const find = (server: string, size: number, mode: string): RunResult | undefined =>
+    results.find((r) => r.server === server && r.bodyBytes === size && r.mode === mode);
+  const m = meta as { machine: ReturnType<typeof machine>; postfixVersion: string; date: string; loadStart: number[]; loadEnd: number[] };
+  const lines = [
+    `Measured ${m.date} on ${m.machine.cpus} × ${m.machine.cpuModel.split(' ').slice(0, 2).join(' ')}, Node ${m.machine.node}; Postfix ${m.postfixVersion}; ` +
+      `load average ${m.loadStart.join(', ')} at the start, ${m.loadEnd.join(', ')} at the end. ${opts.sessions} concurrent smtp-source sessions; ` +
+      `${opts.messages1k} messages per 1 KB run, ${opts.messages100k} per 100 KB run. Raw data: [results/${jsonName}](results/${jsonName}).`,
+    '',
+    '| body | connections | Mailroom accepted | Mailroom delivered | Postfix accepted | Postfix delivered | ratio M/P (delivered/s) | RSS peak Mailroom | RSS peak Postfix (processes) | PSS peak Mailroom | PSS peak Postfix |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+  ];
+  for (const size of [1024, 102_400]) {
+    for (const mode of ['persistent', 'per-message'] as const) {
+      const a = find('Mailroom', size, mode);
+      const b = find('Postfix', size, mode);
+      if (!a && !b) continue;
+      lines.push(
+        `| ${size / 1024} KB | ${mode === 'persistent' ? 'persistent (-d)' : 'one per message'} | ${a ? `${f1(a.acceptedPerSec)}/s` : 'n/a'} | ${a ? `${f1(a.deliveredPerSec)}/s` : 'n/a'} | ` +
+          `${b ? `${f1(b.acceptedPerSec)}/s` : 'n/a'} | ${b ? `${f1(b.deliveredPerSec)}/s` : 'n/a'} | ${a && b ? (a.deliveredPerSec / b.deliveredPerSec).toFixed(2) : 'n/a'} | ` +
+          `${a ? `${mb(a.peakRssKb)} MB` : 'n/a'} | ${b ? `${mb(b.peakRssKb)} MB (${b.peakProcesses})` : 'n/a'} | ` +
+          `${a ? `${mb(a.peakPssKb)} MB` : 'n/a'} | ${b ? `${mb(b.peakPssKb)} MB` : 'n/a'} |`,
+      );
+    }
+  }
+  const patched = results.filter((r) => r.server.includes('patched'));
+  if (patched.length) {
+    lines.push('', '| Mailroom, one connection per message | with the 100 ms greeting delay | delay patched out (bench only) | speed-up |', '|---|---:|---:|---:|');
+    for (const p of patched) {
+      const base = find('Mailroom', p.bodyBytes, p.mode);
+      lines.push(
+        `| ${p.bodyBytes / 1024} KB, delivered/s | ${base ? `${f1(base.deliveredPerSec)}/s` : 'n/a'} | ${f1(p.deliveredPerSec)}/s | ${base ? `${(p.deliveredPerSec / base.deliveredPerSec).toFixed(2)}×` : 'n/a'} |`,
+      );
+    }
+  }
+  const idle = results.filter((r) => r.server === 'Mailroom' || r.server === 'Postfix');
+  const idleM = idle.find((r) => r.server === 'Mailroom');
+  const idleP = idle.find((r) => r.server === 'Postfix');
+  lines.push(
+    '',
+    `Idle after start: Mailroom RSS ${idleM ? `${mb(idleM.idleRssKb)} MB` : 'n/a'}, PSS ${idleM ? `${mb(idleM.idlePssKb)} MB` : 'n/a'} (one process); ` +
+      `Postfix RSS ${idleP ? `${mb(idleP.idleRssKb)} MB` : 'n/a'}, PSS ${idleP ? `${mb(idleP.idlePssKb)} MB` : 'n/a'} (master + resident daemons, summed).`,
+  );
+  return lines.join('\n');
+}
+
+async function main(): Promise<void> {
+  const opts = parseArgs(process.argv.slice(2));
+  if (opts.only !== 'mailroom') await ensurePostfix();
+  const base = mkdtempSync(path.join(os.tmpdir(), 'mailroom-bench-smtp-'));
+  const started = new Date();
+  const loadStart = machine().loadAvg;
+  const results: RunResult[] = [];
+  let postfixVersion = 'n/a';
+  try {
+    for (const size of [1024, 102_400]) {
+      const messages = size === 1024 ? opts.messages1k : opts.messages100k;
+      for (const mode of ['persistent', 'per-message'] as const) {
+        process.stdout.write(`${size / 1024} KB bodies, ${mode === 'persistent' ? 'persistent connections' : 'one connection per message'}, ${messages} messages, ${opts.sessions} sessions\n`);
+        const servers: Array<() => Promise<Server>> = [];
+        if (opts.only !== 'postfix') servers.push(() => startMailroom(base, opts, false));
+        if (opts.only !== 'mailroom') {
+          servers.push(async () => {
+            const p = await startPostfix(base);
+            postfixVersion = p.version;
+            return p;
+          });
+        }
+        if (opts.only !== 'postfix' && opts.greetingPatch && mode === 'per-message') servers.push(() => startMailroom(base, opts, true));
+        for (const start of servers) {
+          const server = await start();
+          try {
+            results.push(await measure(server, size, mode, messages, opts.sessions));
+          } finally {
+            await server.stop();
+          }
+        }
+      }
+    }
+  } finally {
+    if (!opts.keep) rmSync(base, { recursive: true, force: true });
+    else process.stdout.write(`kept ${base}\n`);
+  }
+  const stamp = started.toISOString().replace(/:/g, '-').replace(/\.\d+Z$/, 'Z');
+  const jsonName = `smtp-${stamp}.json`;
+  const meta = {
+    date: `${started.toISOString().slice(0, 16).replace('T', ' ')} UTC`,
+    machine: machine(),
+    postfixVersion,
+    loadStart,
+    loadEnd: machine().loadAvg,
+    options: opts,
+  };
+  mkdirSync(path.join(ROOT, 'bench', 'results'), { recursive: true });
+  writeFileSync(path.join(ROOT, 'bench', 'results', jsonName), `${JSON.stringify({ ...meta, results }, null, 2)}\n`);
+  const table = markdown(results, meta, jsonName, opts);
+  process.stdout.write(`\n${table}\n`);
+  if (opts.updateReadme) {
+    const readme = path.join(ROOT, 'bench', 'README.md');
+    const text = readFileSync(readme, 'utf8');
+    const start = '<!-- smtp-results:start -->';
+    const end = '<!-- smtp-results:end -->';
+    const a = text.indexOf(start);
+    const b = text.indexOf(end);
+    if (a < 0 || b < a) throw new Error(`bench/README.md has no ${start} … ${end} section`);
+    writeFileSync(readme, `${text.slice(0, a + start.length)}\n\n${table}\n\n${text.slice(b)}`);
+    process.stdout.write('bench/README.md updated\n');
+  }
+}
+
+main().catch((err: unknown) => {
+  if (err instanceof UsageError) {
+    process.stderr.write(`${err.message}\n${USAGE}\n`);
+    process.exit(2);
+  }
+  process.stderr.write(`${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(1);
+});
