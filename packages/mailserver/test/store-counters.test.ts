@@ -83,6 +83,23 @@ describe('mailbox counters and UID lists', () => {
     store.close();
   });
 
+  it('sorts by ARRIVAL and REVERSE ARRIVAL with ties broken by ascending UID, only the given UIDs', async () => {
+    const store = openStore({ path: ':memory:' });
+    const u = store.createUser('bob@example.test', 'pw');
+    const inbox = (await store.getMailbox(u.id, 'INBOX'))!;
+    const dates = [5, 3, 5, 1, 3, 5, 2, 9, 1, 3];
+    await store.deliverMany('bob@example.test', dates.map((d, i) => ({ raw: msg(`m${i}`), internalDate: new Date(Date.UTC(2026, 0, d)) })));
+    const all = dates.map((d, i) => ({ uid: i + 1, d }));
+    const expected = (reverse: boolean, uids: number[]) => all.filter((m) => uids.includes(m.uid)).sort((a, b) => (reverse ? b.d - a.d : a.d - b.d) || a.uid - b.uid).map((m) => m.uid);
+    for (const uids of [all.map((m) => m.uid), [2, 3, 5, 8, 10], [7], [], [4, 99]]) {
+      expect(await store.sort(inbox.id, [{ key: 'arrival', reverse: false }], uids)).toEqual(expected(false, uids));
+      expect(await store.sort(inbox.id, [{ key: 'arrival', reverse: true }], uids)).toEqual(expected(true, uids));
+    }
+    // the general SQL path agrees when a second key is added that never breaks a tie first
+    expect(await store.sort(inbox.id, [{ key: 'arrival', reverse: true }, { key: 'size', reverse: false }], all.map((m) => m.uid))).toEqual(expected(true, all.map((m) => m.uid)));
+    store.close();
+  });
+
   it('counts the messages of a database created before the counters existed', async () => {
     const file = path.join(tmp, 'old.sqlite');
     let store = openStore({ path: file });

@@ -147,6 +147,29 @@ function toMeta(r: MessageRow): MessageMeta {
 }
 
 
+/** A MessageRecord whose ENVELOPE/BODYSTRUCTURE/BODY JSON is parsed on first use (FETCH usually wants one of them). */
+function lazyRecord(meta: MessageMeta, envelope: string, bodystructure: string, body: string): MessageRecord {
+  const rec = meta as MessageRecord;
+  const lazy = (key: 'envelope' | 'bodystructure' | 'body', json: string) => {
+    Object.defineProperty(rec, key, {
+      enumerable: true,
+      configurable: true,
+      get() {
+        const value = JSON.parse(json) as MessageRecord[typeof key];
+        Object.defineProperty(rec, key, { value, enumerable: true, configurable: true, writable: true });
+        return value;
+      },
+      set(value: MessageRecord[typeof key]) {
+        Object.defineProperty(rec, key, { value, enumerable: true, configurable: true, writable: true });
+      },
+    });
+  };
+  lazy('envelope', envelope);
+  lazy('bodystructure', bodystructure);
+  lazy('body', body);
+  return rec;
+}
+
 export interface OpenStoreOptions {
   path: string; // sqlite file path, or ':memory:'
   logger?: Logger;
@@ -223,6 +246,7 @@ export function openStore(opts: OpenStoreOptions): MailStore {
     insertFts: db.prepare('INSERT INTO messages_fts (rowid, subject, sender, recipients, body) VALUES (?, ?, ?, ?, ?)'),
     deleteFts: db.prepare('DELETE FROM messages_fts WHERE rowid = ?'),
     uids: db.prepare<[number], number>('SELECT uid FROM messages INDEXED BY messages_meta WHERE mailbox_id = ? ORDER BY uid').pluck(),
+    arrival: db.prepare<[number], [uid: number, internaldate: number]>('SELECT uid, internaldate FROM messages INDEXED BY messages_arrival WHERE mailbox_id = ? ORDER BY internaldate, uid').raw(),
     recentCount: db.prepare<[number], number>('SELECT count(*) FROM messages WHERE mailbox_id = ? AND recent = 1').pluck(),
     firstUnseen: db.prepare<[number], number>(`SELECT uid FROM messages INDEXED BY messages_unseen WHERE mailbox_id = ? AND ${UNSEEN_SQL} ORDER BY uid LIMIT 1`).pluck(),
     metaRange: db.prepare<[number, number, number], [uid: number, modseq: number, flags: string, internaldate: number, size: number]>('SELECT uid, modseq, flags, internaldate, size FROM messages INDEXED BY messages_meta WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid').raw(),
@@ -325,6 +349,40 @@ export function openStore(opts: OpenStoreOptions): MailStore {
       st.tombstone.run(mailboxId, r.uid, highestmodseq);
       emitLater({ type: 'expunge', mailboxId, uid: r.uid, origin });
     }
+  }
+
+  /** SORT (ARRIVAL) / (REVERSE ARRIVAL): one scan of the arrival index, ties by ascending UID, no SQL sort. */
+  function sortByArrival(mailboxId: number, reverse: boolean, uids: number[]): number[] {
+    const rows = st.arrival.all(mailboxId); // [uid, internaldate] by internaldate, then uid
+    const wanted = uidFilter(uids);
+    const out: number[] = [];
+    if (!reverse) {
+      for (const [uid] of rows) if (wanted(uid)) out.push(uid);
+      return out;
+    }
+    // descending dates; within one date, ascending UIDs (the RFC 5256 tie-break is the sequence number)
+    let end = rows.length;
+    while (end > 0) {
+      const date = rows[end - 1]![1];
+      let start = end - 1;
+      while (start > 0 && rows[start - 1]![1] === date) start--;
+      for (let i = start; i < end; i++) { const uid = rows[i]![0]; if (wanted(uid)) out.push(uid); }
+      end = start;
+    }
+    return out;
+  }
+
+  /** Membership test for a UID list: a bitmap for the usual dense UIDs, a Set otherwise. */
+  function uidFilter(uids: number[]): (uid: number) => boolean {
+    let max = 0;
+    for (const u of uids) if (u > max) max = u;
+    if (max <= Math.max(1024, uids.length * 16)) {
+      const bits = new Uint8Array(max + 1);
+      for (const u of uids) bits[u] = 1;
+      return (uid) => uid <= max && bits[uid] === 1;
+    }
+    const set = new Set(uids);
+    return (uid) => set.has(uid);
   }
 
   // UID lists of recently selected mailboxes, valid while (uidvalidity, uidnext, highestmodseq) are unchanged
@@ -515,7 +573,7 @@ export function openStore(opts: OpenStoreOptions): MailStore {
       for (const uid of uids) {
         const r = st.messageByUid.get(mailboxId, uid);
         if (!r) continue;
-        out.push({ ...toMeta(r), envelope: JSON.parse(r.envelope!), bodystructure: JSON.parse(r.bodystructure!), body: JSON.parse(r.body!) });
+        out.push(lazyRecord(toMeta(r), r.envelope!, r.bodystructure!, r.body!));
       }
       return out;
     },
@@ -527,12 +585,14 @@ export function openStore(opts: OpenStoreOptions): MailStore {
         for (const u of uids) { if (u < lo) lo = u; if (u > hi) hi = u; }
         if (hi - lo < uids.length * 4) {
           // one range scan of the narrow index instead of a lookup per UID
-          const byUid = new Map<number, MessageMeta>();
-          for (const [uid, modseq, flags, internaldate, size] of st.metaRange.all(mailboxId, lo, hi)) {
-            byUid.set(uid, { uid, modseq, flags: splitFlags(flags), internaldate, size });
+          const rows = st.metaRange.all(mailboxId, lo, hi);
+          const wanted = uidFilter(uids);
+          const found = new Map<number, MessageMeta>();
+          for (const [uid, modseq, flags, internaldate, size] of rows) {
+            if (wanted(uid)) found.set(uid, { uid, modseq, flags: splitFlags(flags), internaldate, size });
           }
           for (const uid of uids) {
-            const m = byUid.get(uid);
+            const m = found.get(uid);
             if (m) out.push(m);
           }
           return out;
@@ -629,6 +689,7 @@ export function openStore(opts: OpenStoreOptions): MailStore {
         const rows = db.prepare<[number], SortRow>('SELECT uid, internaldate, sent_date, sort_from, sort_to, sort_cc, sort_subject, size, envelope FROM messages WHERE mailbox_id = ?').all(mailboxId).filter((r) => wantedRows.has(r.uid));
         return sortRows(rows, keys);
       }
+      if (keys.length === 1 && keys[0]!.key === 'arrival') return sortByArrival(mailboxId, keys[0]!.reverse, uids);
       const cols: Record<Exclude<SortKey, 'displayfrom' | 'displayto'>, string> = { arrival: 'internaldate', date: 'sent_date', from: 'sort_from', to: 'sort_to', cc: 'sort_cc', subject: 'sort_subject', size: 'size' };
       const order = keys.map((k) => `${cols[k.key as Exclude<SortKey, 'displayfrom' | 'displayto'>]} ${k.reverse ? 'DESC' : 'ASC'}`).concat(['uid ASC']).join(', ');
       const wanted = new Set(uids);
