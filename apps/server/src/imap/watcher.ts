@@ -1,6 +1,7 @@
-// Live updates: one watching IMAP connection per signed-in session, shared by all of that
-// session's SSE clients (tabs). It selects INBOX and stays in IDLE; when the server lacks IDLE it
-// polls with NOOP often enough that a change shows within 2 seconds. Changes come out as
+// Live updates: one watching IMAP connection per signed-in session and mailbox, shared by all of
+// that session's SSE clients (tabs) watching it. INBOX is always watched (new-mail notices), plus
+// the folder a tab shows. Each watcher selects its mailbox and stays in IDLE; when the server lacks
+// IDLE it polls with NOOP often enough that a change shows within 2 seconds. Changes come out as
 // MailboxEvents, which the events route sends to the browser as Server-Sent Events.
 import { ImapFlow } from 'imapflow';
 import type { Logger } from 'pino';
@@ -17,7 +18,6 @@ export interface MailboxEvent {
 
 type Listener = (event: MailboxEvent) => void;
 
-const WATCHED_MAILBOX = 'INBOX';
 const NOOP_POLL_MS = 1_500;
 const RECONNECT_MS = 5_000;
 
@@ -32,6 +32,7 @@ class SessionWatcher {
   constructor(
     private readonly endpoint: ImapEndpoint,
     private readonly account: MailAccount,
+    readonly mailbox: string,
     private readonly logger: Logger,
   ) {
     void this.start();
@@ -56,15 +57,17 @@ class SessionWatcher {
     });
     try {
       await client.connect();
-      await client.mailboxOpen(WATCHED_MAILBOX);
+      await client.mailboxOpen(this.mailbox);
       this.watching = true;
-      this.emit({ type: 'watching', path: WATCHED_MAILBOX });
+      this.emit({ type: 'watching', path: this.mailbox });
       if (!client.capabilities.has('IDLE')) {
         this.poll = setInterval(() => void client.noop().catch(() => undefined), NOOP_POLL_MS);
         this.poll.unref();
       }
     } catch (err) {
-      this.logger.debug({ err: (err as Error).message }, 'watcher could not start');
+      this.logger.debug({ err: (err as Error).message, mailbox: this.mailbox }, 'watcher could not start');
+      // A mailbox the server refuses (deleted, never existed) is not retried; a lost connection is.
+      if ((err as { responseStatus?: string }).responseStatus === 'NO') this.closed = true;
       client.close();
     }
   }
@@ -102,35 +105,38 @@ export class MailWatchers {
     private readonly logger: Logger,
   ) {}
 
-  /** Subscribes to a session's mailbox events; the returned function unsubscribes. */
-  subscribe(sessionId: string, account: MailAccount, listener: Listener): () => void {
-    let watcher = this.watchers.get(sessionId);
+  /** Subscribes to changes of one mailbox of a session; the returned function unsubscribes. */
+  subscribe(sessionId: string, account: MailAccount, mailbox: string, listener: Listener): () => void {
+    const key = `${sessionId}\u0000${mailbox}`;
+    let watcher = this.watchers.get(key);
     if (!watcher) {
-      watcher = new SessionWatcher(this.endpointFor(account.email), account, this.logger);
-      this.watchers.set(sessionId, watcher);
+      watcher = new SessionWatcher(this.endpointFor(account.email), account, mailbox, this.logger);
+      this.watchers.set(key, watcher);
     }
     watcher.listeners.add(listener);
-    if (watcher.watching) listener({ type: 'watching', path: WATCHED_MAILBOX });
+    if (watcher.watching) listener({ type: 'watching', path: mailbox });
     const w = watcher;
     return () => {
       w.listeners.delete(listener);
-      if (w.listeners.size === 0 && this.watchers.get(sessionId) === w) {
-        this.watchers.delete(sessionId);
+      if (w.listeners.size === 0 && this.watchers.get(key) === w) {
+        this.watchers.delete(key);
         void w.close();
       }
     };
   }
 
-  /** Ends a session's watcher (sign-out). */
+  /** Ends a session's watchers (sign-out). */
   async release(sessionId: string) {
-    const w = this.watchers.get(sessionId);
-    if (!w) return;
-    this.watchers.delete(sessionId);
-    await w.close();
+    const prefix = `${sessionId}\u0000`;
+    const mine = [...this.watchers].filter(([key]) => key.startsWith(prefix));
+    for (const [key] of mine) this.watchers.delete(key);
+    await Promise.all(mine.map(([, w]) => w.close()));
   }
 
   async closeAll() {
-    await Promise.all([...this.watchers.keys()].map((id) => this.release(id)));
+    const all = [...this.watchers.values()];
+    this.watchers.clear();
+    await Promise.all(all.map((w) => w.close()));
   }
 
   get size() {

@@ -171,8 +171,10 @@ function MailApp({ email }: { email: string }) {
         // some browsers only allow notifications from a service worker
       }
     };
-    return connectLiveUpdates(queryClient, { onNewMail });
-  }, [queryClient, t]);
+    // INBOX is always watched; the folder on screen too (the stream reconnects on a folder change).
+    const url = folder && folder.toUpperCase() !== 'INBOX' ? `/api/events?mailbox=${encodeURIComponent(folder)}` : '/api/events';
+    return connectLiveUpdates(queryClient, { onNewMail, url });
+  }, [queryClient, t, folder]);
 
   const inboxUnread = list.find((m) => m.path.toUpperCase() === 'INBOX')?.unseen ?? 0;
   useEffect(() => {

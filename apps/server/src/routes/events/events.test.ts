@@ -88,4 +88,25 @@ describe('GET /api/events', () => {
     controller.abort();
     await expect.poll(() => stack.ctx.watchers.size).toBe(0);
   });
+
+  it('also watches the folder the tab shows', async () => {
+    const cookie = await signIn('alice@demo.test');
+    const controller = new AbortController();
+    const res = await fetch(`${base}/api/events?mailbox=Archive`, { headers: { cookie }, signal: controller.signal });
+    const reader = res.body!.getReader();
+    const buffer = { text: '' };
+    const watching = new Set<string>();
+    while (watching.size < 2) watching.add((await nextEvent(reader, buffer, (e) => e.event === 'mailbox' && e.data.type === 'watching')).data.path);
+    expect(watching).toEqual(new Set(['INBOX', 'Archive']));
+    expect(stack.ctx.watchers.size).toBe(2);
+
+    const other = new ImapFlow({ host: stack.imap.host, port: stack.imap.port, secure: false, auth: { user: 'alice@demo.test', pass: 'demo' }, logger: false });
+    await other.connect();
+    await other.append('Archive', Buffer.from('Subject: filed elsewhere\r\n\r\nhi\r\n'));
+    await other.logout();
+    const exists = await nextEvent(reader, buffer, (e) => e.event === 'mailbox' && e.data.type === 'exists');
+    expect(exists.data.path).toBe('Archive');
+    controller.abort();
+    await expect.poll(() => stack.ctx.watchers.size).toBe(0);
+  });
 });

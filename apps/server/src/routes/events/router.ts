@@ -1,5 +1,6 @@
-// GET /api/events: Server-Sent Events with the signed-in user's mailbox changes (IMAP IDLE behind
-// it). The SPA turns them into query invalidations (DESIGN.md "One write path").
+// GET /api/events[?mailbox=PATH]: Server-Sent Events with the signed-in user's mailbox changes
+// (IMAP IDLE behind it) for INBOX and, when given, the folder the tab shows. The SPA turns them
+// into query invalidations (DESIGN.md "One write path") and reconnects when it changes folder.
 import { Router, type Response } from 'express';
 import type { AppContext } from '../../context.js';
 import { accountOf, requireSession } from '../../session/middleware.js';
@@ -41,14 +42,15 @@ export function eventsRouter(ctx: AppContext): Router {
     res.flushHeaders();
     res.write('retry: 3000\nevent: ready\ndata: {}\n\n');
     ctx.sse.add(res);
-    const unsubscribe = ctx.watchers.subscribe(req.session!.id, account, (event) => {
-      res.write(`event: mailbox\ndata: ${JSON.stringify(event)}\n\n`);
-    });
+    const send = (event: object) => res.write(`event: mailbox\ndata: ${JSON.stringify(event)}\n\n`);
+    const extra = typeof req.query.mailbox === 'string' && req.query.mailbox && req.query.mailbox.toUpperCase() !== 'INBOX' ? req.query.mailbox : null;
+    const unsubscribers = [ctx.watchers.subscribe(req.session!.id, account, 'INBOX', send)];
+    if (extra && extra.length <= 500) unsubscribers.push(ctx.watchers.subscribe(req.session!.id, account, extra, send));
     const heartbeat = setInterval(() => res.write(': keep-alive\n\n'), HEARTBEAT_MS);
     heartbeat.unref();
     res.on('close', () => {
       clearInterval(heartbeat);
-      unsubscribe();
+      for (const u of unsubscribers) u();
     });
   });
 
