@@ -22,6 +22,8 @@ export const BASE_CAPABILITIES = [
 ];
 
 let nextId = 1;
+/** buffers at least this big are written without being copied into a joined buffer */
+const WRITE_COPY_LIMIT = 64 * 1024;
 
 export interface ConnectionOptions {
   store: MailStore;
@@ -178,9 +180,29 @@ export class ImapConnection implements Session {
   }
   writeChunks(chunks: Array<string | Buffer>): void {
     if (this.closed || this.socket.destroyed) return;
-    // join small pieces to limit syscalls
+    // join small pieces to limit syscalls; big literals (message bodies) are written as they are,
+    // never copied into one more buffer (a 25 MB FETCH BODY[] holds the message once)
     const bufs = chunks.map((c) => (typeof c === 'string' ? Buffer.from(c, 'latin1') : c));
-    this.socket.write(bufs.length === 1 ? bufs[0]! : Buffer.concat(bufs));
+    if (bufs.length === 1) { this.socket.write(bufs[0]!); return; }
+    let small: Buffer[] = [];
+    let smallBytes = 0;
+    const flushSmall = () => {
+      if (small.length) this.socket.write(small.length === 1 ? small[0]! : Buffer.concat(small, smallBytes));
+      small = [];
+      smallBytes = 0;
+    };
+    this.socket.cork();
+    for (const b of bufs) {
+      if (b.length >= WRITE_COPY_LIMIT) {
+        flushSmall();
+        this.socket.write(b);
+      } else {
+        small.push(b);
+        smallBytes += b.length;
+      }
+    }
+    flushSmall();
+    this.socket.uncork();
   }
   /** Waits until the socket buffer drained (backpressure for large FETCH responses). */
   async drain(): Promise<void> {
