@@ -415,20 +415,22 @@ describe('SIGKILL during SMTP DATA and during queue delivery', () => {
         killed = true;
         child.kill();
       };
-      // whatever happens, this life ends within a bounded time
-      const guard = setTimeout(kill, 700 + randInt(300));
+      // whatever happens, this life ends within a bounded time (queue kills need a submission, a
+      // queue run and a connection to the sink first)
+      const queueMode = mode === 'queue-before-250' || mode === 'queue-after-250';
+      const guard = setTimeout(kill, (queueMode ? 700 : 400) + randInt(300));
       let mxKill: DataKill | null = null;
       let subKill: DataKill | null = null;
       if (mode === 'mx-data' || mode === 'sub-data') {
-        const k: DataKill = { n: randInt(3), offset: randInt(3_000), kill };
+        const k: DataKill = { n: randInt(2), offset: randInt(3_000), kill };
         // a third of the time the whole payload (the final dot included) is out before the kill
         if (rand() < 0.33) k.offset = Number.MAX_SAFE_INTEGER;
         if (mode === 'mx-data') mxKill = k;
         else subKill = k;
       } else if (mode === 'timer') {
-        setTimeout(kill, 20 + randInt(300));
+        setTimeout(kill, 20 + randInt(250));
       }
-      if (mode === 'queue-before-250' || mode === 'queue-after-250') {
+      if (queueMode) {
         let remaining = 1 + randInt(2);
         const delay = randInt(3);
         onSinkData = (answer) => {
