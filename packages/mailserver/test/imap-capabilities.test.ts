@@ -15,6 +15,7 @@ describe('hideCapabilities (for testing client fallbacks)', () => {
     const greeting = await c.connect(srv.port);
     for (const cap of ['SORT', 'THREAD=REFERENCES', 'CONDSTORE', 'QRESYNC', 'ESEARCH', 'QUOTA', 'MOVE']) expect(greeting).not.toMatch(new RegExp(` ${cap}[ \\]]`));
     expect(greeting).toContain(' IDLE ');
+    expect(greeting).not.toContain('SORT=DISPLAY'); // goes with SORT
     await c.command('l', `LOGIN ${USER} "${PASS}"`);
     const sel = await c.command('s', 'SELECT INBOX');
     expect(sel).not.toContain('HIGHESTMODSEQ');

@@ -84,6 +84,9 @@ export class ImapConnection implements Session {
     this.store = opts.store;
     this.logger = opts.logger.child({ cid: this.id });
     this.hidden = new Set((opts.hideCapabilities ?? []).map((c) => c.toUpperCase()));
+    // extensions of a hidden extension go with it
+    if (this.hidden.has('SORT')) this.hidden.add('SORT=DISPLAY');
+    if (this.hidden.has('SPECIAL-USE')) this.hidden.add('CREATE-SPECIAL-USE');
     this.remoteAddress = socket.remoteAddress;
     this.loginThrottle = opts.loginThrottle ?? new LoginThrottle();
   }
