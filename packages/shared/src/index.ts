@@ -12,6 +12,7 @@
 //   POST   /api/mailboxes/:mailbox/empty                     → 204 (Trash and Junk only)
 //   GET    /api/quota                                        → QuotaResponse
 //   GET    /api/mailboxes/:mailbox/messages?offset&limit&sort&order&q&threads → MessageListResponse
+//   GET    /api/mailboxes/:mailbox/uids?sort&order&q         → { uids: number[] } (every message of the view, for select all)
 //   POST   /api/mailboxes/:mailbox/messages/actions  MessageActionRequest → MessageActionResponse
 //   GET    /api/mailboxes/:mailbox/threads/:threadId         → ThreadResponse
 //   GET    /api/mailboxes/:mailbox/messages/:uid[?peek=1]    → MessageDetail (marks it \Seen unless peek)

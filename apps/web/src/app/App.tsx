@@ -10,7 +10,7 @@ import { defaultFolder, folderDisplayName } from '../features/mailbox/folders.js
 import type { RowClick } from '../features/mailbox/MessageList.js';
 import { ReadingPane, type ReplyKind } from '../features/message/ReadingPane.js';
 import { messageKeys } from '../features/message/message.queries.js';
-import { threadQuery } from '../features/mailbox/mailbox.queries.js';
+import { fetchAllUids, threadQuery } from '../features/mailbox/mailbox.queries.js';
 import { ComposeDialog } from '../features/compose/ComposeDialog.js';
 import { EMPTY_DRAFT, forwardDraft, replyAllDraft, replyDraft, type ComposeDraft } from '../features/compose/compose.queries.js';
 import { useApplyPreferences, usePreferences, useUpdatePreferences } from '../features/settings/preferences.js';
@@ -268,6 +268,13 @@ function MailApp({ email }: { email: string }) {
       if (r) next.add(r.uid);
     }
     setSelected(next);
+    // Rows not loaded yet (a big folder): ask the server for every UID of this view.
+    if (next.size < rows.total && folder !== null && !view.threads) {
+      fetchAllUids(folder, view).then(
+        (uids) => setSelected(new Set(uids)),
+        () => undefined,
+      );
+    }
   };
 
   const backToList = () => {

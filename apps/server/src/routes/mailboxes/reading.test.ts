@@ -48,6 +48,15 @@ describe.each(BACKEND_KINDS as BackendKind[])('reading on %s', (kind) => {
     expect(newest.messages[0]?.preview.length).toBeGreaterThan(10);
   });
 
+  it('lists every UID of a view for select all', async () => {
+    const all = (await alice.get('/api/mailboxes/INBOX/uids?sort=date&order=desc')).body.uids as number[];
+    const window = await list('sort=date&order=desc&limit=40');
+    expect(all).toEqual(window.messages.map((m) => m.uid));
+    const found = (await alice.get('/api/mailboxes/INBOX/uids?q=Welcome')).body.uids as number[];
+    expect(found.length).toBeGreaterThan(0);
+    expect(found.length).toBeLessThan(all.length);
+  });
+
   it('searches the full text', async () => {
     const found = await list('q=Welcome&limit=50');
     expect(found.messages.some((m) => m.subject === 'Welcome to Mailroom')).toBe(true);

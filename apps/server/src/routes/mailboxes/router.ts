@@ -10,7 +10,7 @@ import { accountOf, requireSession } from '../../session/middleware.js';
 import { parseBody, parseUid } from '../validate.js';
 import { runAction } from './actions.js';
 import { createMailbox, deleteMailbox, emptyMailbox, quota, updateMailbox } from './folders.js';
-import { fetchMessage, getMessage, getThread, listMailboxes, listMessages, streamAttachment, updateFlags, withMailbox } from './service.js';
+import { fetchMessage, getMessage, getThread, listMailboxes, listMessages, listUids, streamAttachment, updateFlags, withMailbox } from './service.js';
 import { analyseStructure } from '../../imap/structure.js';
 import { HttpError, notFound } from '../../errors.js';
 
@@ -56,6 +56,11 @@ export function mailboxesRouter(ctx: AppContext): Router {
   router.get('/:mailbox/messages', async (req, res) => {
     const q = parseBody(messageListQuery, req.query);
     res.json(await withClient(req, (c) => listMessages(c, mailboxOf(req), q)));
+  });
+
+  router.get('/:mailbox/uids', async (req, res) => {
+    const q = parseBody(messageListQuery, req.query);
+    res.json({ uids: await withClient(req, (c) => listUids(c, mailboxOf(req), q)) });
   });
 
   router.post('/:mailbox/messages/actions', async (req, res) => {

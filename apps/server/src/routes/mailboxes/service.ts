@@ -148,6 +148,20 @@ export async function listMessages(client: ImapFlow, path: string, query: Messag
   });
 }
 
+/** Every UID of a view (order and search as in listMessages), for "select all" in a big folder. */
+export async function listUids(client: ImapFlow, path: string, query: Pick<MessageListQuery, 'sort' | 'order' | 'q'>): Promise<number[]> {
+  return withMailbox(client, path, async () => {
+    await client.noop();
+    if (!client.mailbox || !client.mailbox.exists) return [];
+    let ordered = await sortedUids(client, query.sort);
+    if (query.q) {
+      const hits = await searchUids(client, query.q);
+      ordered = ordered.filter((uid) => hits.has(uid));
+    }
+    return query.order === 'desc' ? [...ordered].reverse() : ordered;
+  });
+}
+
 /** One conversation: its messages in this mailbox plus your replies kept in Sent, oldest first. */
 export async function getThread(client: ImapFlow, path: string, threadId: number): Promise<ThreadResponse> {
   const inMailbox = await withMailbox(client, path, async () => {

@@ -70,6 +70,18 @@ describe('folder pane', () => {
 });
 
 describe('message list', () => {
+  it('selects all 100,000 messages of a big folder, not only the loaded rows', async () => {
+    const all = Array.from({ length: TOTAL }, (_, i) => TOTAL - i);
+    const { requests } = setup({ 'GET /api/mailboxes/INBOX/uids': json({ uids: all }) });
+    renderApp(<App />);
+    const listbox = await list();
+    await within(listbox).findAllByRole('option');
+    const user = userEvent.setup();
+    await user.click(screen.getByRole('checkbox', { name: 'Select all' }));
+    expect(await screen.findByText('100,000 selected')).toBeTruthy();
+    expect(requests.some((r) => r.path === '/api/mailboxes/INBOX/uids?sort=date&order=desc')).toBe(true);
+  });
+
   it('renders only the rows on screen of a 100,000-message folder and loads windows while scrolling', async () => {
     const { requests } = setup();
     renderApp(<App />);

@@ -31,6 +31,13 @@ export const allMailboxesQuery = () =>
     queryFn: ({ signal }) => api.get<{ mailboxes: Folder[] }>('/api/mailboxes?all=1', signal),
   });
 
+/** Every UID of a view, for "select all" beyond the loaded rows. */
+export async function fetchAllUids(mailbox: string, view: ListView): Promise<number[]> {
+  const params = new URLSearchParams({ sort: view.sort, order: view.order });
+  if (view.q.trim()) params.set('q', view.q.trim());
+  return (await api.get<{ uids: number[] }>(`${mailboxPath(mailbox)}/uids?${params.toString()}`)).uids;
+}
+
 export function windowUrl(mailbox: string, view: ListView, index: number): string {
   const params = new URLSearchParams({
     offset: String(index * WINDOW_SIZE),
