@@ -185,8 +185,8 @@ export const headersResponse = z.object({ headers: z.array(z.object({ name: z.st
 export type HeadersResponse = z.infer<typeof headersResponse>;
 
 export const preferences = z.object({
-  /** Delay before an opened message is marked read; 0 = at once. */
-  markReadDelayMs: z.number().int().min(0).max(600_000),
+  /** Delay before an opened message is marked read; 0 = at once, -1 = never (only by hand). */
+  markReadDelayMs: z.number().int().min(-1).max(600_000),
   conversationView: z.boolean(),
   theme: z.enum(['system', 'light', 'dark']),
   language: z.enum(['en', 'de']),

@@ -4,7 +4,8 @@ import { Dialog } from '../../components/Dialog/Dialog.js';
 import { LANGUAGES, type Language } from '../../lib/i18n.js';
 import { usePreferences, useUpdatePreferences, type Theme } from './preferences.js';
 
-const DELAYS_MS = [0, 1000, 3000, 5000, 10000, 30000];
+/** -1 = never: messages are marked read only by hand. */
+const DELAYS_MS = [0, 1000, 3000, 5000, 10000, 30000, -1];
 
 function notificationState(): NotificationPermission | 'unsupported' {
   return typeof Notification === 'undefined' ? 'unsupported' : Notification.permission;
@@ -48,7 +49,7 @@ export default function SettingsDialog({ onClose }: { onClose: () => void }) {
         >
           {DELAYS_MS.map((ms) => (
             <option key={ms} value={ms}>
-              {ms === 0 ? t('Immediately') : t('After {{seconds}} seconds', { seconds: ms / 1000 })}
+              {ms === 0 ? t('Immediately') : ms < 0 ? t('Never') : t('After {{seconds}} seconds', { seconds: ms / 1000 })}
             </option>
           ))}
         </select>

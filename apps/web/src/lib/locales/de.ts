@@ -57,6 +57,7 @@ export const de: Record<string, string> = {
   'Group messages into conversations': 'Nachrichten zu Unterhaltungen gruppieren',
   'Has attachments': 'Mit Anhängen',
   Immediately: 'Sofort',
+  Never: 'Nie',
   Inbox: 'Posteingang',
   Inside: 'In',
   Invitation: 'Einladung',
