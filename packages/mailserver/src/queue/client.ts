@@ -37,6 +37,12 @@ function outcomeOf(err: SmtpErr): RecipientOutcome {
 export class SmtpClientSession {
   private readonly conn: SMTPConnection;
   private dead = false;
+  /**
+   * The RSET that follows a transaction. It is sent right after the 250 of DATA but not awaited
+   * there, so that the caller records the delivery without waiting for one more round trip (a
+   * crash in between would send the message twice); `ready()` and the next `send()` await it.
+   */
+  private resetting: Promise<void> | null = null;
   /** The host name of the remote MTA (for DSNs). */
   readonly mta: string;
 
@@ -93,6 +99,16 @@ export class SmtpClientSession {
     return !this.dead && !this.conn.destroyed;
   }
 
+  /** Waits for the RSET of the previous transaction; true when the connection can take another message. */
+  async ready(): Promise<boolean> {
+    if (this.resetting) {
+      const pending = this.resetting;
+      this.resetting = null;
+      await pending;
+    }
+    return this.usable;
+  }
+
   get secure(): boolean {
     return this.conn.secure;
   }
@@ -103,6 +119,10 @@ export class SmtpClientSession {
    */
   async send(mailFrom: string, recipients: string[], raw: Buffer): Promise<Map<string, RecipientOutcome>> {
     const outcomes = new Map<string, RecipientOutcome>();
+    if (!(await this.ready())) {
+      for (const rcpt of recipients) outcomes.set(rcpt, { kind: 'temporary', response: '4.4.2 connection lost before the message was sent' });
+      return outcomes;
+    }
     const info = await new Promise<{ err: SmtpErr | null; info: SMTPConnection.SentMessageInfo | null }>((resolve) => {
       try {
         this.conn.send({ from: mailFrom, to: recipients, size: raw.length, use8BitMime: true }, raw, (err, sent) =>
@@ -128,7 +148,7 @@ export class SmtpClientSession {
       const response = info.info.response.replace(/[\r\n]+/g, ' ').trim();
       for (const rcpt of recipients) if (!outcomes.has(rcpt)) outcomes.set(rcpt, { kind: 'delivered', response });
     }
-    if (this.usable) await this.reset();
+    if (this.usable) this.resetting = this.reset();
     return outcomes;
   }
 

@@ -273,7 +273,7 @@ export class OutboundQueue {
     try {
       for (const b of chunk) {
         if (this.closed) return;
-        if (session && (!session.usable || sent >= perConnection)) {
+        if (session && (sent >= perConnection || !(await session.ready()))) {
           session.close();
           this.sessions.delete(session);
           session = null;
