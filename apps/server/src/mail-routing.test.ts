@@ -1,19 +1,11 @@
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '@mailroom/testkit';
 import request from 'supertest';
 import { closeContext, createApp, createContext } from './app.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { MailRouting } from './mail-routing.js';
 import { Browser, startTestStack, type TestStack } from './test-support.js';
-
-async function deadPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 describe('MailRouting', () => {
   it('uses the per-domain servers of MAIL_SERVERS, and the defaults otherwise', () => {
@@ -33,7 +25,7 @@ describe('MailRouting', () => {
     let stack: TestStack;
     let routed: { ctx: ReturnType<typeof createContext>; app: ReturnType<typeof createApp> };
     beforeAll(async () => {
-      const dead = await deadPort();
+      const dead = await freePort() /* nothing listens there */;
       stack = await startTestStack({ perUser: 5 });
       const real = stack.config;
       const ctx = createContext(

@@ -1,23 +1,15 @@
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '@mailroom/testkit';
 import request from 'supertest';
 import { closeContext, createApp, createContext } from './app.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 
-async function deadPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
 describe('operations endpoints', () => {
   let open: { ctx: ReturnType<typeof createContext>; app: ReturnType<typeof createApp> };
   let locked: { ctx: ReturnType<typeof createContext>; app: ReturnType<typeof createApp> };
   beforeAll(async () => {
-    const port = await deadPort();
+    const port = await freePort() /* nothing listens there */;
     const make = (extra: Record<string, unknown>) => {
       const ctx = createContext(loadConfig({}, { imapPort: port, submissionPort: port, logLevel: 'silent', ...extra }), createLogger('silent'));
       return { ctx, app: createApp(ctx) };

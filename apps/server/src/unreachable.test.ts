@@ -1,25 +1,16 @@
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '@mailroom/testkit';
 import request from 'supertest';
 import { closeContext, createApp, createContext } from './app.js';
 import { loadConfig } from './config.js';
 import { createLogger } from './logger.js';
 import { Browser } from './test-support.js';
 
-// A port that nothing listens on: bind one, note it, close it.
-async function deadPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const { port } = srv.address() as net.AddressInfo;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
-
 describe('mail server unreachable', () => {
   let ctx: ReturnType<typeof createContext>;
   let app: ReturnType<typeof createApp>;
   beforeAll(async () => {
-    const port = await deadPort();
+    const port = await freePort() /* nothing listens there */;
     ctx = createContext(loadConfig({}, { imapPort: port, submissionPort: port, logLevel: 'silent' }), createLogger('silent'));
     app = createApp(ctx);
   });
