@@ -126,6 +126,7 @@ describe('outbound queue: the remote 250 is recorded at once', () => {
     );
     expect(['gone', 'delivered']).toContain(status);
     expect(received).toBe(1);
-    void sawRset;
+    // the RSET did go out, and is still unanswered
+    await waitFor(() => sawRset, 'the RSET at the stalling MX');
   });
 });
