@@ -41,6 +41,14 @@ describe('mailroom demo', () => {
     expect(health.status).toBe(200);
     const metrics = await (await fetch(`${url}/metrics`)).text();
     expect(metrics).toMatch(/mailroom_outbound_queue_messages 0/);
+    expect(metrics).toMatch(/mailroom_deliveries_total 0/);
+    // one message over SMTP (MX) to two users: two deliveries
+    const smtpPort = Number(/SMTP \(MX\) 127\.0\.0\.1:(\d+)/.exec(cli.output())![1]);
+    const nodemailer = (await import('nodemailer')).default;
+    const transport = nodemailer.createTransport({ host: '127.0.0.1', port: smtpPort, secure: false, ignoreTLS: true, tls: { rejectUnauthorized: false } });
+    await transport.sendMail({ from: 'carol@elsewhere.test', to: ['alice@demo.test', 'bob@demo.test'], subject: 'counted', text: 'hi' });
+    transport.close();
+    expect(await (await fetch(`${url}/metrics`)).text()).toMatch(/mailroom_deliveries_total 2/);
     cli.child.kill('SIGINT');
     expect(await cli.exited).toBe(0);
     expect(existsSync(dataDir)).toBe(false);

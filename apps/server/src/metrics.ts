@@ -55,6 +55,12 @@ export class Metrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'mailroom_' });
   }
 
+  readonly deliveries = new Counter({
+    name: 'mailroom_deliveries_total',
+    help: 'Messages received over SMTP and committed to local mailboxes (one per mailbox) by the in-process mail server',
+    registers: [this.registry],
+  });
+
   /** Metrics of an embedded mail server running in this process (demo and standalone modes). */
   addMailServer(mail: { queue: { list(): unknown[] } | null }) {
     new Gauge({

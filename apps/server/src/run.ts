@@ -72,6 +72,8 @@ export async function startDemo(config: Config): Promise<Running> {
   mkdirSync(dataDir, { recursive: true });
   let mail: RunningMailServer | undefined;
   let web: Running | undefined;
+  // The metrics exist once the webmail is built; deliveries before that (none: seeding bypasses SMTP) are not counted.
+  let countDelivered: (n: number) => void = () => undefined;
   try {
     mail = await startMailServer({
       dataDir,
@@ -84,6 +86,7 @@ export async function startDemo(config: Config): Promise<Running> {
       allowInsecureAuth: true,
       // The demo never sends mail off this machine: remote recipients are refused, not queued.
       queue: false,
+      onDelivered: (n) => countDelivered(n),
       maxMessageBytes: config.maxMessageBytes,
       logger: logger.child({ component: 'mailserver' }),
     });
@@ -108,6 +111,7 @@ export async function startDemo(config: Config): Promise<Running> {
   const running = web;
   const mailServer = mail;
   running.ctx.metrics.addMailServer(mailServer);
+  countDelivered = (n) => running.ctx.metrics.deliveries.inc(n);
   return {
     ...running,
     mail: mailServer,

@@ -94,6 +94,8 @@ export interface MailServerConfig {
   authChecks?: { resolver?: DnsResolver } | false;
   /** DKIM-sign submitted mail with the keys in dataDir/dkim (`mailroom domain add`), default true. */
   dkimSign?: boolean;
+  /** Called after each message received over SMTP is committed to local mailboxes, with their number (metrics). */
+  onDelivered?: (mailboxes: number) => void;
   /** SMTP abuse limits for the MX and submission listeners (see the table above). */
   smtpLimits?: SmtpLimits;
 }
@@ -184,6 +186,7 @@ export async function startMailServer(config: MailServerConfig): Promise<Running
       logger,
       tls: config.tls,
       limits: config.smtpLimits,
+      onDelivered: config.onDelivered,
       authChecks: config.authChecks,
     });
     listeners.push(smtp);
@@ -199,6 +202,7 @@ export async function startMailServer(config: MailServerConfig): Promise<Running
       queue: queue ?? undefined,
       sign: config.dkimSign === false ? undefined : createDkimSigner(config.dataDir, logger),
       limits: config.smtpLimits,
+      onDelivered: config.onDelivered,
     });
     listeners.push(submission);
     // POP3 (RFC 1939) on the same store; with a certificate, USER/PASS and AUTH need STLS first

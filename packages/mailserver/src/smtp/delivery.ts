@@ -174,7 +174,7 @@ export async function deliverLocal(opts: {
   raw: Buffer;
   trace: TraceInfo;
   logger?: Logger;
-}): Promise<void> {
+}): Promise<number> {
   const seen = new Set<number>();
   for (const rcpt of opts.recipients) {
     if (seen.has(rcpt.user.id)) continue;
@@ -191,6 +191,7 @@ export async function deliverLocal(opts: {
       throw new SmtpError(451, '4.3.0 Local delivery failed, try again later');
     }
   }
+  return seen.size;
 }
 
 /** Maps anything thrown by a handler to an error smtp-server turns into a reply. */
@@ -218,6 +219,7 @@ export function handleData(opts: {
    * Without it, remote recipients are ignored (the RCPT policy refused them already).
    */
   enqueueRemote?: (mailFrom: string, recipients: string[], raw: Buffer, receivedAt: Date) => Promise<string> | string;
+  onDelivered?: (mailboxes: number) => void;
   callback: (err?: Error | null, message?: string) => void;
 }): void {
   const { store, session, logger } = opts;
@@ -251,13 +253,14 @@ export function handleData(opts: {
       }
     }
     if (recipients.length === 0) return;
-    await deliverLocal({
+    const delivered = await deliverLocal({
       store,
       recipients,
       raw: message,
       trace: { hostname: opts.hostname, session, mailFrom, receivedAt },
       logger,
     });
+    opts.onDelivered?.(delivered);
   })();
   opts.tracker.track(work).then(
     () => opts.callback(null, '2.0.0 OK: message stored'),

@@ -49,6 +49,7 @@ export async function startInboundSmtp(opts: InboundOptions): Promise<SmtpListen
         stream,
         session,
         tracker,
+        onDelivered: opts.onDelivered,
         logger: log,
         transform:
           checks === null

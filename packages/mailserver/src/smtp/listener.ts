@@ -29,6 +29,8 @@ export interface SmtpRoleOptions {
   limits?: SmtpLimits;
   /** Clock for the rate limits (tests). */
   now?: () => number;
+  /** Called after each local delivery is committed, with the number of mailboxes it reached (metrics). */
+  onDelivered?: (mailboxes: number) => void;
 }
 
 /** Error raised when a listener cannot bind; names the role, address and port. */

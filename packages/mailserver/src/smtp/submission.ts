@@ -152,6 +152,7 @@ export async function startSubmissionSmtp(opts: SubmissionOptions): Promise<Smtp
         stream,
         session,
         tracker,
+        onDelivered: opts.onDelivered,
         logger: log,
         transform: async (raw, now) => {
           const user: unknown = session.user;
