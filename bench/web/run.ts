@@ -227,6 +227,12 @@ interface FlingResult {
   longTasks: number;
   /** After the last wheel event: until every row in the viewport shows a message (no placeholder). */
   rowsFilledAfterMs: number | null;
+  /**
+   * Row-window requests of the list from the start of the fling until the rows were filled (or
+   * FILL_TIMEOUT): started, finished, failed (incl. aborted by the page), slowest (ms to the end of
+   * the response).
+   */
+  windowRequests: { started: number; finished: number; failed: number; maxMs: number };
   /** When not filled within FILL_TIMEOUT: placeholder rows still rendered then. */
   placeholdersAfterTimeout?: number;
 }
@@ -395,6 +401,19 @@ async function fling(browser: Browser, client: Client, opts: Options, total: num
     if (!box) throw new Error('message list not found');
     const rows = Math.min(opts.flingRows, Math.max(0, total - Math.floor(box.height / rowHeight) - 1));
     const targetPx = rows * rowHeight;
+    // the list's window requests (?offset=…&limit=…): how many the fling starts, and their fate
+    const windows = { started: 0, finished: 0, failed: 0, maxMs: 0 };
+    page.on('request', (req) => {
+      if (req.url().includes('offset=')) windows.started++;
+    });
+    page.on('requestfinished', (req) => {
+      if (!req.url().includes('offset=')) return;
+      windows.finished++;
+      windows.maxMs = Math.max(windows.maxMs, req.timing().responseEnd);
+    });
+    page.on('requestfailed', (req) => {
+      if (req.url().includes('offset=')) windows.failed++;
+    });
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     await page.evaluate('{ const b = window.__bench; b.frames.length = 0; b.loaf.length = 0; b.longtasks.length = 0; b.rec = true; }');
     const scrollTop = (): Promise<number> => page.locator('.list-body').evaluate((el) => el.scrollTop);
@@ -424,7 +443,10 @@ async function fling(browser: Browser, client: Client, opts: Options, total: num
       placeholdersAfterTimeout = placeholders;
       await page.screenshot({ path: shot }).catch(() => undefined);
       const top = await page.locator('.list-body').evaluate((el) => el.scrollTop);
-      log(`  visible rows not filled ${FILL_TIMEOUT / 1000} s after the fling (scrollTop ${top} px, ${placeholders} placeholder rows rendered; screenshot ${shot})`);
+      log(
+        `  visible rows not filled ${FILL_TIMEOUT / 1000} s after the fling (scrollTop ${top} px, ${placeholders} placeholder rows rendered; ` +
+          `window requests: ${JSON.stringify(windows)}; screenshot ${shot})`,
+      );
     }
     const rec = (await page.evaluate(
       '(() => { const b = window.__bench; b.rec = false; return { frames: b.frames.filter((t) => t <= b.flingEnd), loaf: b.loaf.filter((e) => e[0] <= b.flingEnd).map((e) => e[1]), longtasks: b.longtasks.filter((e) => e[0] <= b.flingEnd).map((e) => e[1]), loafSupported: PerformanceObserver.supportedEntryTypes.includes("long-animation-frame") }; })()',
@@ -445,6 +467,7 @@ async function fling(browser: Browser, client: Client, opts: Options, total: num
       longTasks: rec.longtasks.length,
       rowsFilledAfterMs,
       placeholdersAfterTimeout,
+      windowRequests: { ...windows },
     };
   } finally {
     await context.close();
