@@ -586,6 +586,18 @@ export function openStore(opts: OpenStoreOptions): MailStore {
         if (hi - lo < uids.length * 4) {
           // one range scan of the narrow index instead of a lookup per UID
           const rows = st.metaRange.all(mailboxId, lo, hi);
+          let ascending = true;
+          for (let i = 1; i < uids.length && ascending; i++) ascending = uids[i - 1]! < uids[i]!;
+          if (ascending) {
+            // both lists in UID order (FETCH asks this way): merge, no lookup structure
+            let j = 0;
+            for (const uid of uids) {
+              while (j < rows.length && rows[j]![0] < uid) j++;
+              const r = rows[j];
+              if (r && r[0] === uid) out.push({ uid, modseq: r[1], flags: splitFlags(r[2]), internaldate: r[3], size: r[4] });
+            }
+            return out;
+          }
           const wanted = uidFilter(uids);
           const found = new Map<number, MessageMeta>();
           for (const [uid, modseq, flags, internaldate, size] of rows) {
