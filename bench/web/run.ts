@@ -230,9 +230,9 @@ interface FlingResult {
   /**
    * Row-window requests of the list from the start of the fling until the rows were filled (or
    * FILL_TIMEOUT): started, finished, failed (incl. aborted by the page), slowest (ms to the end of
-   * the response).
+   * the response), failures by Chromium's error text.
    */
-  windowRequests: { started: number; finished: number; failed: number; maxMs: number };
+  windowRequests: { started: number; finished: number; failed: number; maxMs: number; errors: Record<string, number> };
   /** When not filled within FILL_TIMEOUT: placeholder rows still rendered then. */
   placeholdersAfterTimeout?: number;
 }
@@ -402,7 +402,7 @@ async function fling(browser: Browser, client: Client, opts: Options, total: num
     const rows = Math.min(opts.flingRows, Math.max(0, total - Math.floor(box.height / rowHeight) - 1));
     const targetPx = rows * rowHeight;
     // the list's window requests (?offset=…&limit=…): how many the fling starts, and their fate
-    const windows = { started: 0, finished: 0, failed: 0, maxMs: 0 };
+    const windows = { started: 0, finished: 0, failed: 0, maxMs: 0, errors: {} as Record<string, number> };
     page.on('request', (req) => {
       if (req.url().includes('offset=')) windows.started++;
     });
@@ -412,7 +412,10 @@ async function fling(browser: Browser, client: Client, opts: Options, total: num
       windows.maxMs = Math.max(windows.maxMs, req.timing().responseEnd);
     });
     page.on('requestfailed', (req) => {
-      if (req.url().includes('offset=')) windows.failed++;
+      if (!req.url().includes('offset=')) return;
+      windows.failed++;
+      const why = req.failure()?.errorText ?? 'unknown';
+      windows.errors[why] = (windows.errors[why] ?? 0) + 1;
     });
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
     await page.evaluate('{ const b = window.__bench; b.frames.length = 0; b.loaf.length = 0; b.longtasks.length = 0; b.rec = true; }');
