@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
+import compression from 'compression';
 import cookieParser from 'cookie-parser';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
@@ -75,6 +76,12 @@ export function createApp(ctx: AppContext): Express {
   });
 
   app.use(ctx.metrics.middleware());
+  // gzip/brotli for the app bundle and JSON; never for the event stream (it must flush each event).
+  app.use(
+    compression({
+      filter: (req, res) => !String(res.getHeader('Content-Type') ?? '').startsWith('text/event-stream') && compression.filter(req, res),
+    }),
+  );
   app.get('/metrics', async (req, res) => {
     const token = ctx.config.metricsToken;
     if (token && req.get('authorization') !== `Bearer ${token}`) {

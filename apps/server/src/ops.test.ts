@@ -44,6 +44,12 @@ describe('operations endpoints', () => {
     expect(res.text).not.toContain('INBOX/messages/12"');
   });
 
+  it('compresses responses for clients that accept it', async () => {
+    const res = await request(open.app).get('/metrics').set('accept-encoding', 'gzip');
+    expect(res.headers['content-encoding']).toBe('gzip');
+    expect(res.text).toContain('mailroom_http_requests_total');
+  });
+
   it('requires the bearer token when one is configured', async () => {
     expect((await request(locked.app).get('/metrics')).status).toBe(401);
     expect((await request(locked.app).get('/metrics').set('authorization', 'Bearer wrong')).status).toBe(401);

@@ -66,6 +66,7 @@ describe('GET /api/events', () => {
     const res = await fetch(`${base}/api/events`, { headers: { cookie }, signal: controller.signal });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/text\/event-stream/);
+    expect(res.headers.get('content-encoding')).toBeNull(); // events are never buffered by compression
     const reader = res.body!.getReader();
     const buffer = { text: '' };
     await nextEvent(reader, buffer, (e) => e.event === 'ready');

@@ -55,7 +55,11 @@ export function mailboxesRouter(ctx: AppContext): Router {
 
   router.get('/:mailbox/messages', async (req, res) => {
     const q = parseBody(messageListQuery, req.query);
-    res.json(await withClient(req, (c) => listMessages(c, mailboxOf(req), q)));
+    const cancelled = new AbortController();
+    res.on('close', () => {
+      if (!res.writableFinished) cancelled.abort();
+    });
+    res.json(await withClient(req, (c) => listMessages(c, mailboxOf(req), q, cancelled.signal)));
   });
 
   router.get('/:mailbox/uids', async (req, res) => {

@@ -91,8 +91,11 @@ async function summaries(client: ImapFlow, uids: number[]): Promise<Map<number, 
 }
 
 /** A window of a mailbox in the requested order, optionally searched and grouped into conversations. */
-export async function listMessages(client: ImapFlow, path: string, query: MessageListQuery): Promise<MessageListResponse> {
+export async function listMessages(client: ImapFlow, path: string, query: MessageListQuery, signal?: AbortSignal): Promise<MessageListResponse> {
   return withMailbox(client, path, async () => {
+    // A window the browser no longer wants (scrolled past, aborted) is not fetched: requests for
+    // one session's connection queue up, and a fling would otherwise wait behind all of them.
+    if (signal?.aborted) throw new HttpError(499, 'bad_request', 'The request was cancelled.');
     // The connection may not have heard of mail that arrived since its last command (it is not in
     // IDLE while in use): a NOOP brings its EXISTS/EXPUNGE state up to date before we count and cache.
     await client.noop();
