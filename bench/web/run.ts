@@ -437,7 +437,19 @@ async function fling(browser: Browser, client: Client, opts: Options, total: num
     let rowsFilledAfterMs: number | null = null;
     let placeholdersAfterTimeout: number | undefined;
     try {
-      await page.waitForFunction(ROWS_FILLED, undefined, { timeout: FILL_TIMEOUT, polling: 50 });
+      // Headless Chromium runs no rendering step while nothing animates, so the list may not
+      // get its last scroll event (dispatched in a rendering step) until something forces a
+      // frame: poll the DOM every 50 ms and force a frame (a tiny screenshot) every second.
+      let lastShot = performance.now();
+      for (;;) {
+        if ((await page.evaluate(ROWS_FILLED)) === true) break;
+        if (performance.now() - tStop > FILL_TIMEOUT) throw new Error('timeout');
+        if (performance.now() - lastShot > 1000) {
+          await page.screenshot({ type: 'jpeg', quality: 1, clip: { x: 0, y: 0, width: 8, height: 8 } });
+          lastShot = performance.now();
+        }
+        await page.waitForTimeout(50);
+      }
       rowsFilledAfterMs = performance.now() - tStop;
     } catch {
       // stays null: placeholders still visible after FILL_TIMEOUT
