@@ -573,7 +573,13 @@ async function main(): Promise<void> {
   const cleanups: Array<() => Promise<void>> = [];
   const cleanup = async (): Promise<void> => {
     const cs = cleanups.splice(0).reverse();
-    for (const c of cs) await c().catch(() => undefined);
+    // each step bounded: a hung stop must not keep the other servers (or the temp dir) around
+    for (const c of cs) {
+      let timer: NodeJS.Timeout | undefined;
+      const limit = new Promise<void>((resolve) => (timer = setTimeout(resolve, 30_000)));
+      await Promise.race([c().catch(() => undefined), limit]);
+      clearTimeout(timer);
+    }
   };
   let interrupted = false;
   const onSignal = (sig: NodeJS.Signals): void => {
