@@ -3,6 +3,7 @@
  * fixed for the session), the messages marked with DELE (kept in the session until QUIT, so a
  * dropped connection deletes nothing), and the wire form of a message (CRLF, byte-stuffing).
  */
+import { toCrlf } from '../store/index.js';
 import type { MailboxInfo, MailStore } from '../store/types.js';
 import { err } from './errors.js';
 import { SIZE_CACHE_ENTRIES } from './limits.js';
@@ -116,35 +117,9 @@ export class Maildrop {
  * final CRLF. This is what a client has after undoing the byte-stuffing.
  */
 export function toWire(raw: Buffer): Buffer {
-  let clean = raw.length === 0 || (raw[raw.length - 1] === 0x0a && raw[raw.length - 2] === 0x0d);
-  if (clean) {
-    for (let i = 0; i < raw.length; i++) {
-      const c = raw[i];
-      if ((c === 0x0a && raw[i - 1] !== 0x0d) || (c === 0x0d && raw[i + 1] !== 0x0a)) {
-        clean = false;
-        break;
-      }
-    }
-  }
-  if (clean) return raw;
-  const out = Buffer.allocUnsafe(raw.length * 2 + 2);
-  let n = 0;
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw[i]!;
-    if (c === 0x0d) {
-      out[n++] = 0x0d;
-      out[n++] = 0x0a;
-      if (raw[i + 1] === 0x0a) i++;
-    } else if (c === 0x0a) {
-      out[n++] = 0x0d;
-      out[n++] = 0x0a;
-    } else out[n++] = c;
-  }
-  if (n > 0 && !(out[n - 1] === 0x0a && out[n - 2] === 0x0d)) {
-    out[n++] = 0x0d;
-    out[n++] = 0x0a;
-  }
-  return Buffer.from(out.subarray(0, n));
+  const crlf = toCrlf(raw);
+  const endsWithCrlf = crlf.length >= 2 && crlf[crlf.length - 2] === 0x0d && crlf[crlf.length - 1] === 0x0a;
+  return crlf.length === 0 || endsWithCrlf ? crlf : Buffer.concat([crlf, Buffer.from('\r\n')]);
 }
 
 export function wireSize(raw: Buffer): number {
