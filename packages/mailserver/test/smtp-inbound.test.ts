@@ -180,6 +180,31 @@ describe('inbound SMTP (MX)', () => {
     expect(after[after.length - 1]).toContain('Subject: After outage');
   });
 
+  it('answers 452 4.2.2 for a full mailbox and 552 5.2.2 for a message larger than the quota', async () => {
+    // some mail already there, so "full" and "larger than the whole quota" are different cases
+    await realStore.deliver('dave@example.test', Buffer.from(`Subject: filler\r\n\r\n${'f'.repeat(4000)}\r\n`));
+    const before = (await inboxRaw('dave@example.test')).length;
+    const { usedBytes } = await realStore.getQuota(realStore.findUser('dave@example.test')!.id);
+    realStore.setQuota('dave@example.test', 5_000);
+    try {
+      const full = await client()
+        .sendMail({ from: 'sender@remote.example', to: 'dave@example.test', subject: 'Too much', text: 'x'.repeat(12_000) })
+        .catch((e: unknown) => e);
+      expect((full as { responseCode?: number }).responseCode).toBe(552);
+      expect(responseOf(full)).toContain('5.2.2');
+
+      realStore.setQuota('dave@example.test', usedBytes + 50);
+      const tight = await client()
+        .sendMail({ from: 'sender@remote.example', to: 'dave@example.test', subject: 'Small', text: 'hello' })
+        .catch((e: unknown) => e);
+      expect((tight as { responseCode?: number }).responseCode).toBe(452);
+      expect(responseOf(tight)).toContain('4.2.2');
+      expect(await inboxRaw('dave@example.test')).toHaveLength(before);
+    } finally {
+      realStore.setQuota('dave@example.test', null);
+    }
+  });
+
   it('refuses a looping message (more than 50 Received fields) with 554 5.4.6', async () => {
     const hops = Array.from({ length: 51 }, (_, i) => `Received: from hop${i}.example by hop${i + 1}.example; Mon, 2 Nov 2026 10:00:00 +0000\r\n`).join('');
     const err = await client()

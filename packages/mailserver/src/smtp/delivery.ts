@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { Logger } from 'pino';
 import type { SMTPServerDataStream, SMTPServerSession } from 'smtp-server';
 import type { MailStore, UserRecord } from '../store/index.js';
+import { StoreError } from '../store/types.js';
 import { formatRfc5322Date, headerSafe, splitMessage } from './headers.js';
 
 /** An error mapped to an SMTP reply at the edge: `responseCode` is the reply code, the message starts with the enhanced status code. */
@@ -187,6 +188,15 @@ export async function deliverLocal(opts: {
         'delivered',
       );
     } catch (err) {
+      if (err instanceof StoreError && err.code === 'OVERQUOTA') {
+        // RFC 3463: 4.2.2 mailbox full (may clear up), 5.2.2 when this message can never fit.
+        const quota = await opts.store.getQuota(rcpt.user.id).catch(() => null);
+        opts.logger?.info({ cid: opts.trace.session.id, rcpt: rcpt.user.email, bytes: copy.length, quota }, 'mailbox over quota');
+        if (quota?.limitBytes != null && copy.length > quota.limitBytes) {
+          throw new SmtpError(552, `5.2.2 <${rcpt.address}>: message is larger than the mailbox quota`);
+        }
+        throw new SmtpError(452, `4.2.2 <${rcpt.address}>: mailbox full, try again later`);
+      }
       opts.logger?.error({ cid: opts.trace.session.id, rcpt: rcpt.user.email, err }, 'local delivery failed');
       throw new SmtpError(451, '4.3.0 Local delivery failed, try again later');
     }
