@@ -59,6 +59,7 @@ export default defineConfig({
         SUBMISSION_PORT: String(PORT + 3),
         POP3_PORT: String(PORT + 4),
         IMAPS_PORT: String(PORT + 5),
+        SUBMISSIONS_PORT: String(PORT + 6),
         LOG_LEVEL: 'warn',
       },
     },

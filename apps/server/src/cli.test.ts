@@ -32,7 +32,7 @@ function startCli(args: string[], env: Record<string, string> = {}) {
 
 describe('mailroom demo', () => {
   it('starts the whole stack on loopback, answers health, and stops cleanly on Ctrl-C', async () => {
-    const cli = startCli(['demo'], { PORT: '0', IMAP_PORT: '0', SMTP_PORT: '0', SUBMISSION_PORT: '0', POP3_PORT: '0', IMAPS_PORT: '0' });
+    const cli = startCli(['demo'], { PORT: '0', IMAP_PORT: '0', SMTP_PORT: '0', SUBMISSION_PORT: '0', POP3_PORT: '0', IMAPS_PORT: '0', SUBMISSIONS_PORT: '0' });
     const url = (await cli.waitFor(/running: (http:\/\/127\.0\.0\.1:\d+)/))[1]!;
     const dataDir = (await cli.waitFor(/Data: (\S+) \(temporary/))[1]!;
     expect(cli.output()).toContain('alice@demo.test');
@@ -55,7 +55,7 @@ describe('mailroom demo', () => {
   });
 
   it('drains live-update streams and IMAP connections on SIGTERM', async () => {
-    const cli = startCli(['demo'], { PORT: '0', IMAP_PORT: '0', SMTP_PORT: '0', SUBMISSION_PORT: '0', POP3_PORT: '0', IMAPS_PORT: '0' });
+    const cli = startCli(['demo'], { PORT: '0', IMAP_PORT: '0', SMTP_PORT: '0', SUBMISSION_PORT: '0', POP3_PORT: '0', IMAPS_PORT: '0', SUBMISSIONS_PORT: '0' });
     const url = (await cli.waitFor(/running: (http:\/\/127\.0\.0\.1:\d+)/))[1]!;
     const first = await fetch(`${url}/api/session`);
     const csrf = /mr_csrf=([^;]+)/.exec(first.headers.get('set-cookie') ?? '')![1]!;
@@ -85,7 +85,7 @@ describe('mailroom demo', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'mailroom-cli-'));
     try {
       for (let i = 0; i < 2; i++) {
-        const cli = startCli(['demo', '--data', dir], { PORT: '0', IMAP_PORT: '0', SMTP_PORT: '0', SUBMISSION_PORT: '0', POP3_PORT: '0', IMAPS_PORT: '0' });
+        const cli = startCli(['demo', '--data', dir], { PORT: '0', IMAP_PORT: '0', SMTP_PORT: '0', SUBMISSION_PORT: '0', POP3_PORT: '0', IMAPS_PORT: '0', SUBMISSIONS_PORT: '0' });
         await cli.waitFor(/running: http/);
         cli.child.kill('SIGTERM');
         expect(await cli.exited).toBe(0);
@@ -107,7 +107,7 @@ describe('mailroom demo', () => {
 
   it('serves IMAP over implicit TLS (self-signed) on IMAPS_PORT and STARTTLS on IMAP_PORT', async () => {
     const { ImapFlow } = await import('imapflow');
-    const cli = startCli(['demo'], { PORT: '0', IMAP_PORT: '0', SMTP_PORT: '0', SUBMISSION_PORT: '0', POP3_PORT: '0', IMAPS_PORT: '0' });
+    const cli = startCli(['demo'], { PORT: '0', IMAP_PORT: '0', SMTP_PORT: '0', SUBMISSION_PORT: '0', POP3_PORT: '0', IMAPS_PORT: '0', SUBMISSIONS_PORT: '0' });
     const m = await cli.waitFor(/IMAP 127\.0\.0\.1:(\d+)\s+IMAPS 127\.0\.0\.1:(\d+)/);
     try {
       for (const [port, secure] of [[Number(m[2]), true], [Number(m[1]), false]] as const) {
@@ -132,7 +132,7 @@ describe('mailroom demo', () => {
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', r));
     const port = (blocker.address() as { port: number }).port;
     try {
-      const cli = startCli(['demo'], { PORT: '0', IMAP_PORT: String(port), SMTP_PORT: '0', SUBMISSION_PORT: '0', POP3_PORT: '0', IMAPS_PORT: '0' });
+      const cli = startCli(['demo'], { PORT: '0', IMAP_PORT: String(port), SMTP_PORT: '0', SUBMISSION_PORT: '0', POP3_PORT: '0', IMAPS_PORT: '0', SUBMISSIONS_PORT: '0' });
       expect(await cli.exited).toBe(1);
       expect(cli.output()).toMatch(new RegExp(`${port}.*(in use|already)`, 'i'));
     } finally {

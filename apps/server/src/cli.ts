@@ -30,7 +30,7 @@ Commands:
   domain add DOMAIN --data DIR [--mx HOST] [--selector NAME]
                           add a mail domain, make its DKIM key, print its MX/SPF/DKIM/DMARC records
 
-Environment: PORT (8080), IMAP_PORT (1143), IMAPS_PORT (1993), SMTP_PORT (2525), SUBMISSION_PORT (1587), POP3_PORT (1110), LOG_LEVEL …
+Environment: PORT (8080), IMAP_PORT (1143), IMAPS_PORT (1993), SMTP_PORT (2525), SUBMISSION_PORT (1587), SUBMISSIONS_PORT (1465), POP3_PORT (1110), LOG_LEVEL …
 See docs/configuration.md for every option.`;
 
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -129,7 +129,7 @@ async function main(argv: string[]): Promise<number> {
           `  Mailroom demo is running: ${running.url}`,
           '',
           `  Sign in as ${DEMO_USERS.join(' or ')} with the password "${DEMO_PASSWORD}".`,
-          `  IMAP 127.0.0.1:${ports.imap}   IMAPS 127.0.0.1:${ports.imaps ?? '-'} (self-signed)   SMTP (MX) 127.0.0.1:${ports.smtp}   submission 127.0.0.1:${ports.submission}   POP3 127.0.0.1:${ports.pop3}`,
+          `  IMAP 127.0.0.1:${ports.imap}   IMAPS 127.0.0.1:${ports.imaps ?? '-'} (self-signed)   SMTP (MX) 127.0.0.1:${ports.smtp}   submission 127.0.0.1:${ports.submission} (TLS: ${ports.submissions ?? '-'})   POP3 127.0.0.1:${ports.pop3}`,
           `  Data: ${running.dataDir}${config.dataDir ? '' : ' (temporary, removed on exit)'}`,
           '',
           '  Press Ctrl-C to stop.',

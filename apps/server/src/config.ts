@@ -45,6 +45,7 @@ export const configSchema = z.object({
     .describe('JSON map from login domain to its servers, e.g. {"example.org":{"imapHost":"imap.example.org","submissionHost":"smtp.example.org"}} (ports default to 993/465 with TLS); other domains use the IMAP_/SUBMISSION_ settings.'),
   allowSelfSignedTls: bool.default(false).describe('Accept self-signed certificates from the IMAP/SMTP servers (demo and tests only).'),
   pop3Port: port.default(1110).describe('POP3 port of the embedded mail server (demo/mailserver modes).'),
+  submissionsPort: port.default(1465).describe('Implicit-TLS submission port (RFC 8314, 465 style) of the embedded mail server in demo mode (self-signed certificate); 0 picks a free port.'),
   imapsPort: port.default(1993).describe('Implicit-TLS IMAP port of the embedded mail server in demo mode (self-signed certificate for localhost and 127.0.0.1); 0 picks a free port.'),
   smtpPort: port.default(2525).describe('Inbound SMTP (MX) port of the embedded mail server (demo/mailserver modes).'),
   sessionKey: z
@@ -81,6 +82,7 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   allowSelfSignedTls: 'ALLOW_SELF_SIGNED_TLS',
   pop3Port: 'POP3_PORT',
   imapsPort: 'IMAPS_PORT',
+  submissionsPort: 'SUBMISSIONS_PORT',
   smtpPort: 'SMTP_PORT',
   sessionKey: 'SESSION_KEY',
   sessionStore: 'SESSION_STORE',

@@ -79,7 +79,7 @@ export async function startDemo(config: Config): Promise<Running> {
       dataDir,
       host: '127.0.0.1',
       hostname: 'localhost',
-      ports: { imap: config.imapPort, imaps: config.imapsPort, smtp: config.smtpPort, submission: config.submissionPort, pop3: config.pop3Port },
+      ports: { imap: config.imapPort, imaps: config.imapsPort, smtp: config.smtpPort, submission: config.submissionPort, submissions: config.submissionsPort, pop3: config.pop3Port },
       // STARTTLS and implicit TLS with a throw-away certificate; plaintext login stays allowed
       // (loopback demo, and the webmail's own IMAP connection stays plain)
       tls: await selfSignedCertificate(['localhost', '127.0.0.1']),

@@ -15,7 +15,7 @@ import type { SmtpLimits } from './smtp/limits.js';
 import { createDkimSigner } from './dkim/keys.js';
 
 export const DEFAULT_HOST = '127.0.0.1';
-export const DEFAULT_PORTS = { imap: 1143, imaps: 1993, smtp: 2525, submission: 1587, pop3: 1110 } as const;
+export const DEFAULT_PORTS = { imap: 1143, imaps: 1993, smtp: 2525, submission: 1587, submissions: 1465, pop3: 1110 } as const;
 export const DEFAULT_HOSTNAME = 'localhost';
 export const DEFAULT_MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
 
@@ -58,7 +58,7 @@ export interface MailServerConfig {
    * `imaps` is the implicit-TLS IMAP listener (default 1993, ephemeral like POP3 when `imap` is 0,
    * `null` disables it); it only starts when `tls` is given.
    */
-  ports?: { imap?: number; imaps?: number | null; smtp?: number; submission?: number; pop3?: number | null };
+  ports?: { imap?: number; imaps?: number | null; smtp?: number; submission?: number; submissions?: number | null; pop3?: number | null };
   /** Greeting / Received name, default 'localhost'. */
   hostname?: string;
   /** Largest accepted message, default 25 MiB. */
@@ -105,7 +105,7 @@ export interface RunningMailServer {
   /** The outbound queue, null when disabled. */
   queue: OutboundQueue | null;
   /** `pop3` is null when POP3 is disabled; `imaps` when it is disabled or there is no `tls`. */
-  ports: { imap: number; imaps: number | null; smtp: number; submission: number; pop3: number | null };
+  ports: { imap: number; imaps: number | null; smtp: number; submission: number; submissions: number | null; pop3: number | null };
   /** Stops the listeners (open connections are closed), then the store. Safe to call twice. */
   close(): Promise<void>;
 }
@@ -137,6 +137,14 @@ export async function startMailServer(config: MailServerConfig): Promise<Running
     submission: config.ports?.submission ?? DEFAULT_PORTS.submission,
     pop3: config.ports?.pop3 === undefined ? (config.ports?.imap === 0 ? 0 : DEFAULT_PORTS.pop3) : config.ports.pop3,
     imaps: !config.tls ? null : config.ports?.imaps === undefined ? (config.ports?.imap === 0 ? 0 : DEFAULT_PORTS.imaps) : config.ports.imaps,
+    // submission over implicit TLS (RFC 8314, port 465 style): only with a certificate
+    submissions: !config.tls
+      ? null
+      : config.ports?.submissions === undefined
+        ? config.ports?.imap === 0
+          ? 0
+          : DEFAULT_PORTS.submissions
+        : config.ports.submissions,
   };
 
   mkdirSync(config.dataDir, { recursive: true });
@@ -205,6 +213,25 @@ export async function startMailServer(config: MailServerConfig): Promise<Running
       onDelivered: config.onDelivered,
     });
     listeners.push(submission);
+    const submissionsPort = wanted.submissions;
+    const submissions =
+      submissionsPort === null || !config.tls
+        ? null
+        : await startSubmissionSmtp({
+            store,
+            host,
+            port: submissionsPort,
+            hostname,
+            maxMessageBytes,
+            logger,
+            tls: config.tls,
+            secure: true,
+            queue: queue ?? undefined,
+            sign: config.dkimSign === false ? undefined : createDkimSigner(config.dataDir, logger),
+            limits: config.smtpLimits,
+            onDelivered: config.onDelivered,
+          });
+    if (submissions) listeners.push(submissions);
     // POP3 (RFC 1939) on the same store; with a certificate, USER/PASS and AUTH need STLS first
     // unless allowInsecureAuth is set.
     const pop3Port = wanted.pop3;
@@ -215,7 +242,7 @@ export async function startMailServer(config: MailServerConfig): Promise<Running
             startPop3Server({ store, host, port: pop3Port, hostname, logger, tls: config.tls, allowInsecureAuth: config.allowInsecureAuth }),
           );
     if (pop3) listeners.push(pop3);
-    ports = { imap: imap.port, imaps: imaps?.port ?? null, smtp: smtp.port, submission: submission.port, pop3: pop3?.port ?? null };
+    ports = { imap: imap.port, imaps: imaps?.port ?? null, smtp: smtp.port, submission: submission.port, submissions: submissions?.port ?? null, pop3: pop3?.port ?? null };
   } catch (err) {
     await closeAll().catch(() => undefined);
     throw err;

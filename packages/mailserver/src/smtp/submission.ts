@@ -23,6 +23,8 @@ export interface SubmissionOptions extends SmtpRoleOptions {
   queue?: Pick<OutboundQueue, 'enqueue'>;
   /** Signs a submitted message (DKIM) before it is stored or queued. */
   sign?: (raw: Buffer) => Promise<Buffer>;
+  /** Implicit TLS (port 465 style, RFC 8314); needs `tls`. */
+  secure?: boolean;
 }
 
 function isUserRecord(value: unknown): value is UserRecord {
@@ -78,6 +80,7 @@ export function foreignHeaderSenders(user: UserRecord, raw: Buffer): string[] {
  * go to the outbound queue (committed before the 250), or are refused when there is no queue.
  */
 export async function startSubmissionSmtp(opts: SubmissionOptions): Promise<SmtpListener> {
+  if (opts.secure && !opts.tls) throw new Error('SMTP submission: implicit TLS needs a certificate (tls key and cert)');
   const { store, logger, queue } = opts;
   const log = logger?.child({ component: 'smtp-submission' });
   const tracker = new DeliveryTracker();
@@ -87,6 +90,7 @@ export async function startSubmissionSmtp(opts: SubmissionOptions): Promise<Smtp
 
   const server = new SMTPServer({
     ...baseServerOptions(opts, 'smtp-submission'),
+    secure: opts.secure === true,
     authOptional: false,
     authRequiredMessage: '5.7.0 Authentication required',
     authMethods: ['PLAIN', 'LOGIN'],
