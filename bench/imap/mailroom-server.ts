@@ -6,6 +6,7 @@
  *   node --import tsx bench/imap/mailroom-server.ts <dataDir>
  */
 import { startMailServer } from '../../packages/mailserver/src/index.js';
+import { serveUntilParentGoes } from '../lib/child-server.js';
 
 const dataDir = process.argv[2];
 if (!dataDir) {
@@ -15,24 +16,7 @@ if (!dataDir) {
 
 try {
   const server = await startMailServer({ dataDir, host: '127.0.0.1', ports: { imap: 0, smtp: 0, submission: 0 } });
-  process.stdout.write(`${JSON.stringify({ imap: server.ports.imap })}\n`);
-  let stopping = false;
-  const stop = (): void => {
-    if (stopping) return;
-    stopping = true;
-    server.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        process.stderr.write(`close failed: ${String(err)}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.stdin.on('end', stop);
-  process.stdin.on('error', stop);
-  process.stdin.resume();
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  serveUntilParentGoes(server, { imap: server.ports.imap });
 } catch (err) {
   process.stderr.write(`mail server failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);

@@ -12,6 +12,7 @@
  */
 import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import { startMailServer } from '../../packages/mailserver/src/index.js';
+import { serveUntilParentGoes } from '../lib/child-server.js';
 
 const [dataDir, ...flags] = process.argv.slice(2);
 if (!dataDir) {
@@ -54,24 +55,7 @@ try {
     server.store.addDomain('bench.test');
     server.store.createUser('bench@bench.test', 'bench-password');
   }
-  process.stdout.write(`${JSON.stringify({ smtp: server.ports.smtp })}\n`);
-  let stopping = false;
-  const stop = (): void => {
-    if (stopping) return;
-    stopping = true;
-    server.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        process.stderr.write(`close failed: ${String(err)}\n`);
-        process.exit(1);
-      },
-    );
-  };
-  process.stdin.on('end', stop);
-  process.stdin.on('error', stop);
-  process.stdin.resume();
-  process.on('SIGTERM', stop);
-  process.on('SIGINT', stop);
+  serveUntilParentGoes(server, { smtp: server.ports.smtp });
 } catch (err) {
   process.stderr.write(`mail server failed to start: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
