@@ -1,6 +1,8 @@
 // createApp(deps): the Express backend-for-frontend. It never listens (tests use it directly).
 import { randomUUID } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import compression from 'compression';
 import cookieParser from 'cookie-parser';
@@ -26,6 +28,7 @@ import { Metrics } from './metrics.js';
 import { MailRouting } from './mail-routing.js';
 import { SqlitePreferences } from './data/preferences.js';
 import { preferencesRouter } from './routes/preferences/router.js';
+import { UploadStore } from './data/uploads.js';
 
 /** Builds the runtime context (IMAP pool, sessions, sealer) from the configuration. */
 export function createContext(config: Config, logger: Logger): AppContext {
@@ -34,6 +37,15 @@ export function createContext(config: Config, logger: Logger): AppContext {
   const imap = new ImapPool(imapFor, config.imapIdleCloseMs, logger.child({ component: 'imap-pool' }));
   const watchers = new MailWatchers(imapFor, logger.child({ component: 'imap-watch' }));
   const sse = new SseClients();
+  const cleanups: Array<() => Promise<void>> = [];
+  let uploadsDir: string;
+  if (config.dataDir) {
+    uploadsDir = path.join(config.dataDir, 'uploads');
+  } else {
+    const tmp = mkdtempSync(path.join(os.tmpdir(), 'mailroom-uploads-'));
+    cleanups.push(() => rm(tmp, { recursive: true, force: true }));
+    uploadsDir = tmp;
+  }
   return {
     config,
     logger,
@@ -47,6 +59,8 @@ export function createContext(config: Config, logger: Logger): AppContext {
     loginLimiter: new LoginLimiter(),
     metrics: new Metrics({ imapConnections: () => imap.size + watchers.size, sseClients: () => sse.size }),
     preferences: new SqlitePreferences(config.dataDir ? path.join(config.dataDir, 'webmail.sqlite') : ':memory:'),
+    uploads: new UploadStore(uploadsDir, config.maxMessageBytes),
+    cleanups,
   };
 }
 
@@ -57,6 +71,7 @@ export async function closeContext(ctx: AppContext) {
   await ctx.imap.closeAll();
   await ctx.sessions.close();
   ctx.preferences.close();
+  for (const cleanup of ctx.cleanups.splice(0)) await cleanup().catch(() => undefined);
 }
 
 export function createApp(ctx: AppContext): Express {

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Metrics } from './metrics.js';
 import type { PreferencesRepository } from './data/preferences.js';
+import type { UploadStore } from './data/uploads.js';
 import type { ImapPool } from './imap/pool.js';
 import type { MailWatchers } from './imap/watcher.js';
 import type { SseClients } from './routes/events/router.js';
@@ -23,4 +24,8 @@ export interface AppContext {
   loginLimiter: LoginLimiter;
   metrics: Metrics;
   preferences: PreferencesRepository;
+  /** Attachments and inline images while composing. */
+  uploads: UploadStore;
+  /** Removes what the context created on disk (a temporary uploads directory) when it closes. */
+  cleanups: Array<() => Promise<void>>;
 }

@@ -192,6 +192,10 @@ export const preferences = z.object({
   language: z.enum(['en', 'de']),
   /** Senders (addresses, or "@domain") whose remote content loads without asking. */
   remoteContentSenders: z.array(z.string().max(320)).max(10_000),
+  /** The editor compose opens with; remembered when the user switches. */
+  composeFormat: z.enum(['html', 'text']),
+  /** How long a sent message is held so it can be undone; 0 = no undo. */
+  undoSendDelayMs: z.number().int().min(0).max(60_000),
 });
 export type Preferences = z.infer<typeof preferences>;
 export const DEFAULT_PREFERENCES: Preferences = {
@@ -200,6 +204,8 @@ export const DEFAULT_PREFERENCES: Preferences = {
   theme: 'system',
   language: 'en',
   remoteContentSenders: [],
+  composeFormat: 'html',
+  undoSendDelayMs: 10_000,
 };
 export const preferencesUpdate = preferences.partial();
 export type PreferencesUpdate = z.infer<typeof preferencesUpdate>;
@@ -255,6 +261,7 @@ export const ERROR_CODES = [
   'invalid_credentials',
   'csrf',
   'not_found',
+  'conflict',
   'mail_server_unavailable',
   'recipient_refused',
   'message_too_large',

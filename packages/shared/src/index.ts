@@ -24,6 +24,8 @@
 //   GET    /api/events                                       → Server-Sent Events: ready, mailbox {type, path, uid?, count?}, shutdown
 //   GET    /api/preferences / PATCH PreferencesUpdate        → Preferences
 //   POST   /api/messages/send      SendRequest               → SendResponse (202)
+// Compose routes (identities, contacts, uploads, drafts, prefill, send, outbox): see compose.ts.
 // :mailbox is the full IMAP path, URL-encoded with encodeURIComponent.
 // Every non-GET request must send the mr_csrf cookie value in the x-csrf-token header.
 export * from './api.js';
+export * from './compose.js';
