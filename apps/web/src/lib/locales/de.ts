@@ -171,4 +171,8 @@ export const de: Record<string, string> = {
   '{{name}} emptied': '{{name}} geleert',
   '{{used}} of {{limit}} used': '{{used}} von {{limit}} belegt',
   '{{used}} used': '{{used}} belegt',
+  // ---- compose dialog (recipients, attachments, drafts, sending) ----
+  // ---- end compose dialog ----
+  // ---- editor, identities, scheduled ----
+  // ---- end editor, identities, scheduled ----
 };
