@@ -9,7 +9,7 @@ import { PASS, RawClient, USER, USER2 } from './imap-helpers.js';
 let store: MailStore;
 const servers: ImapServerHandle[] = [];
 const clients: RawClient[] = [];
-const FAST = { freeFailures: 2, baseDelayMs: 20, maxDelayMs: 80, lockAfter: 4, lockMs: 60_000, windowMs: 60_000 };
+const FAST = { freeFailures: 2, baseDelayMs: 20, maxDelayMs: 80, lockAfter: 4, userLockAfter: 8, lockMs: 60_000, windowMs: 60_000 };
 
 async function server(opts: Parameters<typeof startImapServer>[0] extends infer O ? Partial<O> : never): Promise<ImapServerHandle> {
   const s = await startImapServer({ store, host: '127.0.0.1', port: 0, ...opts });
@@ -46,37 +46,50 @@ afterAll(async () => {
 });
 
 describe('LoginThrottle', () => {
-  it('answers the first failures at once, then with a growing, capped delay, then locks', () => {
+  it('answers the first failures at once, then with a growing, capped delay, then locks the IP and the pair', () => {
     let t = 1_000_000;
-    const th = new LoginThrottle({ ...FAST, lockAfter: 7, exemptIps: [] }, () => t);
+    const th = new LoginThrottle({ ...FAST, lockAfter: 7, userLockAfter: 50, exemptIps: [] }, () => t);
     const delays = Array.from({ length: 6 }, () => th.recordFailure('192.0.2.1', 'x@example.test'));
     expect(delays).toEqual([0, 0, 20, 40, 80, 80]);
     expect(th.isLocked('192.0.2.1', 'other@example.test')).toBe(false);
     th.recordFailure('192.0.2.1', 'x@example.test');
     expect(th.isLocked('192.0.2.1', 'other@example.test')).toBe(true); // the IP
-    expect(th.isLocked('192.0.2.9', 'x@example.test')).toBe(true); // the user name
+    expect(th.isLocked('192.0.2.1', 'x@example.test')).toBe(true); // the pair
+    // the owner signing in from elsewhere is not locked out by a stranger's guesses
+    expect(th.isLocked('192.0.2.9', 'x@example.test')).toBe(false);
     expect(th.isLocked('192.0.2.9', 'other@example.test')).toBe(false);
     t += 60_001;
     expect(th.isLocked('192.0.2.1', 'x@example.test')).toBe(false);
     expect(th.recordFailure('192.0.2.1', 'x@example.test')).toBe(0); // the window passed
   });
 
-  it('forgives a user name after a successful login, and exempts loopback from the per-IP count', () => {
+  it('locks a user name everywhere only after userLockAfter failures from all addresses', () => {
+    const th = new LoginThrottle({ ...FAST, exemptIps: [] }, () => 5);
+    for (let i = 0; i < FAST.userLockAfter - 1; i++) th.recordFailure(`192.0.2.${i + 1}`, 'x@example.test');
+    expect(th.isLocked('198.51.100.1', 'x@example.test')).toBe(false);
+    th.recordFailure('192.0.2.200', 'x@example.test');
+    expect(th.isLocked('198.51.100.1', 'x@example.test')).toBe(true);
+    expect(th.isLocked('198.51.100.1', 'y@example.test')).toBe(false);
+  });
+
+  it('forgives a user name after a successful login, and counts loopback only towards the user-wide limit', () => {
     const th = new LoginThrottle({ ...FAST, exemptIps: ['127.0.0.1'] }, () => 5);
     th.recordFailure('127.0.0.1', 'a@example.test');
     th.recordFailure('127.0.0.1', 'a@example.test');
-    th.recordSuccess('a@example.test');
+    th.recordSuccess('127.0.0.1', 'a@example.test');
     expect(th.recordFailure('127.0.0.1', 'a@example.test')).toBe(0);
     for (let i = 0; i < 10; i++) th.recordFailure('127.0.0.1', `u${i}@example.test`);
     expect(th.isLocked('127.0.0.1', 'fresh@example.test')).toBe(false);
+    for (let i = 0; i < FAST.lockAfter + 1; i++) th.recordFailure('127.0.0.1', 'b@example.test');
+    expect(th.isLocked('127.0.0.1', 'b@example.test')).toBe(false);
   });
 });
 
 describe('failed IMAP logins', () => {
-  it('lock the user name: after lockAfter failures even the right password gets NO [UNAVAILABLE], other users still log in', async () => {
-    // loopback exempt from the per-IP limit, as in production for the webmail
+  it('lock the user name after userLockAfter failures: even the right password gets NO [UNAVAILABLE], other users still log in', async () => {
+    // loopback exempt from the per-IP and per-pair limits, as in production for the webmail
     const srv = await server({ loginLimits: { ...FAST, exemptIps: ['127.0.0.1', '::ffff:127.0.0.1'] } });
-    for (let i = 0; i < FAST.lockAfter; i++) expect(await login(srv.port, USER, 'wrong')).toMatch(/^l NO \[AUTHENTICATIONFAILED\]/m);
+    for (let i = 0; i < FAST.userLockAfter; i++) expect(await login(srv.port, USER, 'wrong')).toMatch(/^l NO \[AUTHENTICATIONFAILED\]/m);
     expect(await login(srv.port, USER, PASS)).toMatch(/^l NO \[UNAVAILABLE\]/m);
     expect(await login(srv.port, USER.toUpperCase(), PASS)).toMatch(/^l NO \[UNAVAILABLE\]/m);
     const c = await client(srv.port);

@@ -1,8 +1,13 @@
 /**
- * Failed-login rate limiting for IMAP, per client IP and per user name: the first failures are
- * answered at once, further ones after a growing delay, and after `lockAfter` failures within
- * `windowMs` the IP / user name is refused (NO [UNAVAILABLE]) for `lockMs`, without checking the
- * password. A successful login clears the failures of that user name (not of the IP).
+ * Failed-login rate limiting for IMAP: the first failures are answered at once, further ones after a
+ * growing delay, and locks (NO [UNAVAILABLE] for `lockMs`, without checking the password) after
+ * - `lockAfter` failures within `windowMs` from one client IP (any user names), or for one user
+ *   name from one client IP: one source cannot keep guessing, and the owner elsewhere is unaffected;
+ * - `userLockAfter` (much higher) failures for one user name from all addresses together, against
+ *   guessing spread over many addresses. A per-user lock at a low count would let any stranger lock
+ *   anyone out, so the low count applies per (user, IP) pair only.
+ * Exempt IPs (the webmail on loopback, which has its own per-client limit) count only towards the
+ * user-wide limit. A successful login clears the user name's failures and the pair's (not the IP's).
  */
 
 export interface LoginLimits {
@@ -12,8 +17,10 @@ export interface LoginLimits {
   baseDelayMs: number;
   /** default 15 s */
   maxDelayMs: number;
-  /** failures within windowMs that lock the IP / user name, default 10 */
+  /** failures within windowMs that lock the IP, or the user name from that IP, default 10 */
   lockAfter: number;
+  /** failures within windowMs, from all addresses, that lock the user name everywhere, default 100 */
+  userLockAfter: number;
   /** how long a lock lasts, default 15 min */
   lockMs: number;
   /** failures older than this are forgotten, default 15 min */
@@ -27,6 +34,7 @@ export const DEFAULT_LOGIN_LIMITS: LoginLimits = {
   baseDelayMs: 1000,
   maxDelayMs: 15_000,
   lockAfter: 10,
+  userLockAfter: 100,
   lockMs: 15 * 60_000,
   windowMs: 15 * 60_000,
   exemptIps: ['127.0.0.1', '::1', '::ffff:127.0.0.1'],
@@ -47,9 +55,12 @@ export class LoginThrottle {
     this.limits = { ...DEFAULT_LOGIN_LIMITS, ...limits };
   }
 
-  private keys(ip: string | undefined, user: string): string[] {
-    const keys = [`user:${user.toLowerCase()}`];
-    if (ip && !this.limits.exemptIps.includes(ip)) keys.push(`ip:${ip}`);
+  private keys(ip: string | undefined, user: string): Array<{ key: string; lockAfter: number }> {
+    const name = user.toLowerCase();
+    const keys = [{ key: `user:${name}`, lockAfter: this.limits.userLockAfter }];
+    if (ip && !this.limits.exemptIps.includes(ip)) {
+      keys.push({ key: `ip:${ip}`, lockAfter: this.limits.lockAfter }, { key: `pair:${ip}\u0000${name}`, lockAfter: this.limits.lockAfter });
+    }
     return keys;
   }
 
@@ -86,17 +97,17 @@ export class LoginThrottle {
   /** True when the IP or the user name is locked out right now. */
   isLocked(ip: string | undefined, user: string): boolean {
     const t = this.now();
-    return this.keys(ip, user).some((k) => (this.entry(k, false)?.lockedUntil ?? 0) > t);
+    return this.keys(ip, user).some(({ key }) => (this.entry(key, false)?.lockedUntil ?? 0) > t);
   }
 
   /** Records a failure; returns the delay (ms) to wait before answering it. */
   recordFailure(ip: string | undefined, user: string): number {
     const t = this.now();
     let worst = 0;
-    for (const k of this.keys(ip, user)) {
-      const e = this.entry(k, true)!;
+    for (const { key, lockAfter } of this.keys(ip, user)) {
+      const e = this.entry(key, true)!;
       e.failures.push(t);
-      if (e.failures.length >= this.limits.lockAfter) e.lockedUntil = t + this.limits.lockMs;
+      if (e.failures.length >= lockAfter) e.lockedUntil = t + this.limits.lockMs;
       worst = Math.max(worst, e.failures.length);
     }
     const over = worst - this.limits.freeFailures;
@@ -104,9 +115,12 @@ export class LoginThrottle {
     return Math.min(this.limits.maxDelayMs, this.limits.baseDelayMs * 2 ** Math.min(over - 1, 30));
   }
 
-  /** A successful login forgives the user name's failures (the IP's stay). */
-  recordSuccess(user: string): void {
-    const e = this.entries.get(`user:${user.toLowerCase()}`);
-    if (e && e.lockedUntil <= this.now()) this.entries.delete(`user:${user.toLowerCase()}`);
+  /** A successful login forgives the user name's failures and the pair's (the IP's stay). */
+  recordSuccess(ip: string | undefined, user: string): void {
+    for (const { key } of this.keys(ip, user)) {
+      if (key.startsWith('ip:')) continue;
+      const e = this.entries.get(key);
+      if (e && e.lockedUntil <= this.now()) this.entries.delete(key);
+    }
   }
 }

@@ -27,7 +27,7 @@ export async function verifyLogin(session: Session, username: string, password: 
     }
     throw no('Invalid credentials', 'AUTHENTICATIONFAILED');
   }
-  throttle.recordSuccess(username);
+  throttle.recordSuccess(session.remoteAddress, username);
   session.login(user);
 }
 
