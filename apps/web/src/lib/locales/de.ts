@@ -174,5 +174,27 @@ export const de: Record<string, string> = {
   // ---- compose dialog (recipients, attachments, drafts, sending) ----
   // ---- end compose dialog ----
   // ---- editor, identities, scheduled ----
+  'Apply': 'Übernehmen',
+  'Link': 'Link',
+  'Bold': 'Fett',
+  'Italic': 'Kursiv',
+  'Underline': 'Unterstrichen',
+  'Strikethrough': 'Durchgestrichen',
+  'Code': 'Code',
+  'Bulleted list': 'Aufzählung',
+  'Numbered list': 'Nummerierte Liste',
+  'Quote': 'Zitat',
+  'Clear formatting': 'Formatierung entfernen',
+  'Formatting': 'Formatierung',
+  'Text style': 'Absatzformat',
+  'Paragraph': 'Absatz',
+  'Heading 1': 'Überschrift 1',
+  'Heading 2': 'Überschrift 2',
+  'Heading 3': 'Überschrift 3',
+  'Link address': 'Linkadresse',
+  'Remove link': 'Link entfernen',
+  'Uploading image…': 'Bild wird hochgeladen …',
+  'Only web (http, https) and email (mailto) links are allowed.': 'Nur Web- (http, https) und E-Mail-Links (mailto) sind erlaubt.',
+  'The image {{name}} could not be uploaded.': 'Das Bild {{name}} konnte nicht hochgeladen werden.',
   // ---- end editor, identities, scheduled ----
 };
