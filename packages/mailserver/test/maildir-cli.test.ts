@@ -34,9 +34,11 @@ describe('mailroom export / import', () => {
     b.createUser('bob@demo.test', 'pw');
     b.close();
 
-    const noUser = await mailroom(['export', '--data', src, '--maildir', maildir]);
-    expect(noUser.code).toBe(1);
-    expect(noUser.stderr).toContain('export needs --user');
+    // without --user: every user of the store
+    const everyone = await mailroom(['export', '--data', src, '--maildir', path.join(tmp, 'all')]);
+    expect(everyone.code).toBe(0);
+    expect(everyone.stdout).toMatch(/^alice@demo\.test: \d+ messages/m);
+    expect(everyone.stdout).toMatch(/^bob@demo\.test: \d+ messages/m);
 
     const exp = await mailroom(['export', '--data', src, '--maildir', maildir, '--user', 'bob@demo.test']);
     expect(exp.stderr).toBe('');

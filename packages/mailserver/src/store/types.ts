@@ -101,6 +101,11 @@ export interface MailStore {
   setSubscribed(userId: number, name: string, subscribed: boolean): Promise<void>;
   mailboxStatus(mailboxId: number): Promise<MailboxStatus>;
   listUids(mailboxId: number): Promise<number[]>;
+  /** Every user, for administration (`mailroom user list`, export of all users). */
+  listUsers(): Array<{ email: string; quotaBytes: number | null; createdAt: number }>;
+  setPassword(email: string, password: string): void;
+  /** Removes the user with all their mail; emits `deleted` for each of their mailboxes. */
+  deleteUser(email: string): void;
   claimRecent(mailboxId: number): Promise<number[]>;
   getMessages(mailboxId: number, uids: number[]): Promise<MessageRecord[]>;
   getMeta(mailboxId: number, uids: number[]): Promise<MessageMeta[]>;
