@@ -13,7 +13,14 @@ export interface Preferences {
   theme: Theme;
   language: Language;
   remoteContentSenders: string[];
+  /** The editor compose opens with: rich text (HTML) or plain text. */
+  composeFormat: 'html' | 'text';
+  /** How long a sent message is held so it can be undone (0 = send at once). */
+  undoSendDelayMs: number;
 }
+
+/** The undo-send delays offered in the settings. */
+export const UNDO_SEND_DELAYS_MS = [0, 5000, 10000, 20000, 30000] as const;
 
 export const THEME_STORAGE_KEY = 'mailroom.theme';
 
@@ -49,6 +56,8 @@ export function defaultPreferences(): Preferences {
     theme: storedTheme(),
     language: isLanguage(i18n.language) ? i18n.language : 'en',
     remoteContentSenders: [],
+    composeFormat: 'html',
+    undoSendDelayMs: 10_000,
   };
 }
 
