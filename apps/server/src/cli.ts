@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { AdminCommandError, domainCommand, exportMaildir, importMaildir, MaildirError, openStore, queueCommand, startMailServer } from '@mailroom/mailserver';
+import { AdminCommandError, aliasCommand, domainCommand, exportMaildir, importMaildir, MaildirError, openStore, queueCommand, startMailServer } from '@mailroom/mailserver';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { BackupError, backup, restore } from './backup.js';
@@ -29,6 +29,8 @@ Commands:
                           the outbound queue: show it, retry now, or drop a message without notice
   domain add DOMAIN --data DIR [--mx HOST] [--selector NAME]
                           add a mail domain, make its DKIM key, print its MX/SPF/DKIM/DMARC records
+  alias add ADDRESS USER | alias remove ADDRESS | alias list --data DIR
+                          mail for ADDRESS (name@domain, or @domain: catch-all) goes to USER, who may send as it
 
 Environment: PORT (8080), IMAP_PORT (1143), IMAPS_PORT (1993), SMTP_PORT (2525), SUBMISSION_PORT (1587), SUBMISSIONS_PORT (1465), POP3_PORT (1110), LOG_LEVEL …
 See docs/configuration.md for every option.`;
@@ -177,12 +179,19 @@ async function main(argv: string[]): Promise<number> {
       return 0;
     }
     case 'queue':
+    case 'alias':
     case 'domain': {
       const dataDir = loadConfig(process.env, overrides).dataDir;
       if (!dataDir) throw new ConfigError(`${command} needs --data DIR (or DATA_DIR)`);
       try {
         const args = positionals.slice(1);
-        process.stdout.write(command === 'queue' ? queueCommand(dataDir, args) : domainCommand(dataDir, args, { mxHost: values.mx, selector: values.selector }));
+        process.stdout.write(
+          command === 'queue'
+            ? queueCommand(dataDir, args)
+            : command === 'alias'
+              ? aliasCommand(dataDir, args)
+              : domainCommand(dataDir, args, { mxHost: values.mx, selector: values.selector }),
+        );
         return 0;
       } catch (err) {
         if (!(err instanceof AdminCommandError)) throw err;

@@ -282,7 +282,7 @@ export {
   type DnsRecord,
 } from './dkim/keys.js';
 export { addAuthenticationResults, staticDnsResolver, type DnsResolver } from './smtp/auth-checks.js';
-export { AdminCommandError, domainCommand, queueCommand } from './mta-admin.js';
+export { AdminCommandError, aliasCommand, domainCommand, queueCommand } from './mta-admin.js';
 export { startPop3Server, type Pop3ServerOptions, type Pop3ServerHandle } from './pop3/server.js';
 export * from './seed/index.js';
 export * from './maildir/index.js';

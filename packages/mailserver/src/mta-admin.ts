@@ -1,12 +1,14 @@
 /**
  * The MTA administration commands behind the `mailroom` CLI: `queue list|flush|delete ID` and
- * `domain add DOMAIN`. They work on the files in dataDir only, so they run while the server runs
+ * `domain add DOMAIN`, `alias add|remove|list`. They work on the files in dataDir only, so they run while the server runs
  * (SQLite WAL; a running server picks up a flush at its next queue poll) or while it is stopped.
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { addMailDomain, formatDnsRecords } from './dkim/keys.js';
 import { openQueueDb, QUEUE_FILE } from './queue/queue.js';
+import { openStore } from './store/index.js';
+import { StoreError } from './store/types.js';
 
 /** A usage or input error: the CLI prints the message and exits 2. */
 export class AdminCommandError extends Error {
@@ -80,4 +82,42 @@ export function domainCommand(dataDir: string, args: string[], opts: { mxHost?: 
     'Publish these DNS records:\n\n' +
     `${formatDnsRecords(result.records)}\n`
   );
+}
+
+const ALIAS_USAGE = 'usage: mailroom alias add ADDRESS USER | alias remove ADDRESS | alias list --data DIR  (ADDRESS: name@domain, or @domain for a catch-all)';
+
+/** `mailroom alias add ADDRESS USER | remove ADDRESS | list --data DIR`; returns the text to print. */
+export function aliasCommand(dataDir: string, args: string[]): string {
+  const [sub, address, target] = args;
+  const file = path.join(dataDir, 'mail.sqlite');
+  if (!existsSync(file)) throw new AdminCommandError(`no mail store at ${file}`);
+  if (sub !== 'list' && sub !== 'add' && sub !== 'remove') throw new AdminCommandError(ALIAS_USAGE);
+  if ((sub === 'add' && (!address || !target || args.length > 3)) || (sub === 'remove' && (!address || args.length > 2))) {
+    throw new AdminCommandError(ALIAS_USAGE);
+  }
+  const store = openStore({ path: file });
+  try {
+    switch (sub) {
+      case 'add': {
+        const alias = store.addAlias(address!, target!);
+        return alias.address.startsWith('@')
+          ? `Catch-all ${alias.address} added: mail for unknown addresses of ${alias.address.slice(1)} goes to ${alias.target.email}.\n`
+          : `Alias ${alias.address} added: mail goes to ${alias.target.email}, who may also send as this address.\n`;
+      }
+      case 'remove':
+        if (!store.removeAlias(address!)) throw new AdminCommandError(`no alias ${address!.trim().toLowerCase()}`);
+        return `Removed ${address!.trim().toLowerCase()}.\n`;
+      default: {
+        const aliases = store.listAliases();
+        if (aliases.length === 0) return 'No aliases.\n';
+        const width = Math.max(...aliases.map((a) => a.address.length));
+        return `${aliases.map((a) => `${a.address.padEnd(width)}  → ${a.target.email}${a.address.startsWith('@') ? '  (catch-all)' : ''}`).join('\n')}\n`;
+      }
+    }
+  } catch (err) {
+    if (err instanceof StoreError) throw new AdminCommandError(err.message);
+    throw err;
+  } finally {
+    store.close();
+  }
 }

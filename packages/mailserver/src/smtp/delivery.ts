@@ -34,9 +34,10 @@ export function splitAddress(address: string): { local: string; domain: string }
 }
 
 /**
- * Resolves an envelope recipient against the store: users of local domains (with plus
- * addressing, `user+tag@domain` → `user@domain`), unknown local users, or other domains.
- * Throws when the store fails (the caller maps that to 451).
+ * Resolves an envelope recipient against the store, in this order (like Postfix's virtual maps):
+ * a user of a local domain, an alias, the same two without a `+tag` (plus addressing,
+ * `user+tag@domain` → `user@domain`), then the domain's catch-all (`@domain`). Unknown local
+ * users and other domains are told apart. Throws when the store fails (the caller maps that to 451).
  */
 export function resolveRecipient(store: MailStore, address: string): RecipientResolution {
   const parts = splitAddress(address.trim());
@@ -44,7 +45,9 @@ export function resolveRecipient(store: MailStore, address: string): RecipientRe
   if (!store.hasDomain(parts.domain)) return { kind: 'remote' };
   // local parts are matched as given, then lower-cased (users are created in lower case)
   const find = (local: string): UserRecord | null =>
-    store.findUser(`${local}@${parts.domain}`) ?? store.findUser(`${local.toLowerCase()}@${parts.domain}`);
+    store.findUser(`${local}@${parts.domain}`) ??
+    store.findUser(`${local.toLowerCase()}@${parts.domain}`) ??
+    store.findAlias(`${local}@${parts.domain}`);
   const exact = find(parts.local);
   if (exact) return { kind: 'local', user: exact };
   const plus = parts.local.indexOf('+');
@@ -52,6 +55,8 @@ export function resolveRecipient(store: MailStore, address: string): RecipientRe
     const base = find(parts.local.slice(0, plus));
     if (base) return { kind: 'local', user: base };
   }
+  const catchAll = store.findAlias(`@${parts.domain}`);
+  if (catchAll) return { kind: 'local', user: catchAll };
   return { kind: 'unknown' };
 }
 
@@ -279,17 +284,19 @@ export function handleData(opts: {
 }
 
 /**
- * RCPT TO policy shared by both listeners: local users (and their +tags) are accepted, unknown
- * local users get 550 5.1.1, other domains get `remoteError`.
+ * RCPT TO policy shared by both listeners: local users, their aliases and +tags are accepted,
+ * unknown local users get 550 5.1.1, other domains get `remoteError`. A local recipient whose
+ * mailbox is full gets 452 4.2.2 here already (RFC 1870 section 6.1), and one whose quota the
+ * declared SIZE can never fit gets 552 5.2.2.
  */
-export function checkRecipient(
+export async function checkRecipient(
   store: MailStore,
   address: string,
   remoteError: SmtpError | null,
   session: SMTPServerSession,
   logger: Logger | undefined,
   maxRecipients = MAX_RECIPIENTS,
-): SmtpError | null {
+): Promise<SmtpError | null> {
   if (session.envelope.rcptTo.length >= maxRecipients) {
     return new SmtpError(452, '4.5.3 Too many recipients');
   }
@@ -302,7 +309,7 @@ export function checkRecipient(
     }
     switch (resolved.kind) {
       case 'local':
-        return null;
+        return await quotaRefusal(store, resolved.user, address, session, logger);
       case 'unknown':
         return noSuchUser(address);
       case 'remote':
@@ -313,6 +320,29 @@ export function checkRecipient(
   } catch (err) {
     return toSmtpError(err, logger, cid);
   }
+}
+
+/** The RCPT-time quota check: null when the user's mailbox can take (about) one more message. */
+async function quotaRefusal(
+  store: MailStore,
+  user: UserRecord,
+  address: string,
+  session: SMTPServerSession,
+  logger: Logger | undefined,
+): Promise<SmtpError | null> {
+  const quota = await store.getQuota(user.id);
+  if (quota.limitBytes === null) return null;
+  const args = session.envelope.mailFrom ? (session.envelope.mailFrom.args as Record<string, string | undefined> | false) : false;
+  const declared = args && args.SIZE ? Number(args.SIZE) : 0;
+  if (declared > quota.limitBytes) {
+    logger?.info({ cid: session.id, rcpt: user.email, declared, quota }, 'refused at RCPT: message larger than the quota');
+    return new SmtpError(552, `5.2.2 <${headerSafe(address)}>: message is larger than the mailbox quota`);
+  }
+  if (declared > 0 ? quota.usedBytes + declared > quota.limitBytes : quota.usedBytes >= quota.limitBytes) {
+    logger?.info({ cid: session.id, rcpt: user.email, declared, quota }, 'refused at RCPT: mailbox full');
+    return new SmtpError(452, `4.2.2 <${headerSafe(address)}>: mailbox full, try again later`);
+  }
+  return null;
 }
 
 /** Number of Received fields in the header of a raw message. */

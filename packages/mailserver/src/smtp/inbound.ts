@@ -5,9 +5,10 @@ import {
   SmtpError,
   handleData,
   checkRecipient,
+  toSmtpError,
 } from './delivery.js';
 import { addAuthenticationResults, type DnsResolver } from './auth-checks.js';
-import { baseServerOptions, startListener, type SmtpListener, type SmtpRoleOptions } from './listener.js';
+import { baseServerOptions, MX_GREETING_DELAY_MS, startListener, type SmtpListener, type SmtpRoleOptions } from './listener.js';
 
 export interface InboundOptions extends SmtpRoleOptions {
   store: MailStore;
@@ -38,8 +39,10 @@ export async function startInboundSmtp(opts: InboundOptions): Promise<SmtpListen
       if (session.envelope.mailFrom && session.envelope.mailFrom.address === '' && session.envelope.rcptTo.length >= 1) {
         return callback(new SmtpError(550, '5.7.1 A message from the null sender may have only one recipient'));
       }
-      const refusal = checkRecipient(store, address.address, new SmtpError(550, '5.7.1 Relay access denied'), session, log, opts.limits?.maxRecipients);
-      callback(refusal);
+      checkRecipient(store, address.address, new SmtpError(550, '5.7.1 Relay access denied'), session, log, opts.limits?.maxRecipients).then(
+        (refusal) => callback(refusal),
+        (err: unknown) => callback(toSmtpError(err, log, session.id)),
+      );
     },
 
     onData(stream, session, callback) {
@@ -69,5 +72,5 @@ export async function startInboundSmtp(opts: InboundOptions): Promise<SmtpListen
     },
   });
 
-  return startListener(server, 'SMTP (inbound)', opts, tracker);
+  return startListener(server, 'SMTP (inbound)', { ...opts, greetingDelayMs: opts.greetingDelayMs ?? MX_GREETING_DELAY_MS }, tracker);
 }

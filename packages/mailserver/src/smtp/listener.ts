@@ -31,6 +31,58 @@ export interface SmtpRoleOptions {
   now?: () => number;
   /** Called after each local delivery is committed, with the number of mailboxes it reached (metrics). */
   onDelivered?: (mailboxes: number) => void;
+  /**
+   * Wait before the 220 greeting, so that a client talking first gets `421 You talk too soon`
+   * (an early-talker test). Clients from `limits.exemptIps` (loopback by default) are greeted at
+   * once. Default: MX_GREETING_DELAY_MS on the MX listener, 0 on submission.
+   */
+  greetingDelayMs?: number;
+}
+
+/** Greeting delay of the MX listener (see bench/README.md, "The 100 ms greeting delay"). */
+export const MX_GREETING_DELAY_MS = 100;
+
+/** A reply text that starts with an RFC 3463 enhanced status code ("5.1.1 ..."). */
+const ENHANCED_CODE_RE = /^[245]\.\d{1,3}\.\d{1,3}(?: |$)/;
+
+/** The parts of smtp-server's SMTPConnection (3.21) that tuneConnection uses. */
+interface ConnectionInternals {
+  remoteAddress: string;
+  name: string;
+  _server: { options: { maxClients?: number }; connections: Set<unknown> };
+  send(code: number, data?: string | string[], context?: string | false): void;
+  init(): void;
+  _setListeners(callback: () => void): void;
+  connectionReady(): void;
+}
+
+/**
+ * Per-connection adjustments of smtp-server, installed before the connection starts:
+ * - replies: smtp-server puts an enhanced status code in front of every reply once
+ *   ENHANCEDSTATUSCODES is advertised; our own replies carry the precise code already, so the
+ *   generic one is left out for them (exactly one code per reply);
+ * - the greeting delay: smtp-server waits a hard-coded 100 ms before the greeting (its
+ *   SMTPConnection.init); here the wait is `delayMs`, and none for exempt (loopback) clients.
+ */
+function tuneConnection(connection: ConnectionInternals, delayMs: number, exempt: Set<string>): void {
+  const send = connection.send.bind(connection);
+  connection.send = (code, data, context) => {
+    const first = Array.isArray(data) ? data[0] : data;
+    send(code, data, typeof first === 'string' && ENHANCED_CODE_RE.test(first) ? false : context);
+  };
+  const wait = exempt.has(connection.remoteAddress) ? 0 : delayMs;
+  connection.init = () => {
+    // the body of SMTPConnection.init with our delay instead of its fixed 100 ms
+    connection._setListeners(() => {
+      const { options, connections } = connection._server;
+      if (options.maxClients && connections.size > options.maxClients) {
+        connection.send(421, `${connection.name} Too many connected clients, try again in a moment`, false);
+        return;
+      }
+      if (wait <= 0) connection.connectionReady();
+      else setTimeout(() => connection.connectionReady(), wait).unref();
+    });
+  };
 }
 
 /** Error raised when a listener cannot bind; names the role, address and port. */
@@ -64,6 +116,8 @@ export function baseServerOptions(role: SmtpRoleOptions, component: string): SMT
     // the DSN extension (RFC 3461: NOTIFY, RET, ENVID) is not implemented: failure notices are
     // always sent and always carry the header only, so it is not advertised
     hideDSN: true,
+    // RFC 2034: every reply carries an enhanced status code (see tuneConnection)
+    hideENHANCEDSTATUSCODES: false,
   };
   const limiter = new ConnectionLimiter(role.limits ?? {}, role.now ?? Date.now);
   const admitted = new Map<string, string>();
@@ -101,6 +155,15 @@ export async function startListener(
   server.on('error', (err) => {
     role.logger?.warn({ err, listener: label }, 'smtp listener error');
   });
+  const exempt = new Set(role.limits?.exemptIps ?? DEFAULT_LIMITS.exemptIps);
+  const delayMs = role.greetingDelayMs ?? 0;
+  const connections = server.connections as Set<unknown>;
+  const add = connections.add.bind(connections);
+  // smtp-server adds each new connection here before it calls its init()
+  connections.add = (connection: unknown) => {
+    tuneConnection(connection as ConnectionInternals, delayMs, exempt);
+    return add(connection);
+  };
   const port = await new Promise<number>((resolve, reject) => {
     const onError = (err: NodeJS.ErrnoException): void => {
       server.server.off('listening', onListening);

@@ -7,7 +7,9 @@ import {
   SmtpError,
   handleData,
   checkRecipient,
-  splitAddress,
+  toSmtpError,
+  relayTrick,
+  resolveRecipient,
   traceHeaders,
 } from './delivery.js';
 import type { OutboundQueue } from '../queue/queue.js';
@@ -47,28 +49,29 @@ export function prepareSubmitted(raw: Buffer, opts: { hostname: string; now: Dat
   return joinMessage(kept, rest);
 }
 
-/** True when `address` is the user's own address, optionally with a +tag. */
-function isOwnAddress(user: UserRecord, address: string): boolean {
-  const own = splitAddress(user.email.toLowerCase());
-  const given = splitAddress(address.trim().toLowerCase());
-  if (!own || !given || own.domain !== given.domain) return false;
-  if (given.local === own.local) return true;
-  const plus = given.local.indexOf('+');
-  return plus > 0 && given.local.slice(0, plus) === own.local;
+/**
+ * True when `address` belongs to the user: mail to it is delivered to them. That is their own
+ * address, an alias of theirs (or their domain's catch-all for an address nobody else has), each
+ * also with a +tag. Relay-trick forms (`%`, `!`, routes) never belong to anyone.
+ */
+export function ownsAddress(store: MailStore, user: UserRecord, address: string): boolean {
+  if (!address || relayTrick(address)) return false;
+  const resolved = resolveRecipient(store, address);
+  return resolved.kind === 'local' && resolved.user.id === user.id;
 }
 
 /**
  * The addresses of the From (and Sender) header fields that the user does not own: the header
  * sender must be the authenticated user too (it decides which domain's DKIM key signs).
  */
-export function foreignHeaderSenders(user: UserRecord, raw: Buffer): string[] {
+export function foreignHeaderSenders(store: MailStore, user: UserRecord, raw: Buffer): string[] {
   const foreign: string[] = [];
   for (const f of splitMessage(raw).fields) {
     const name = f.name.toLowerCase();
     if (name !== 'from' && name !== 'sender') continue;
     const value = f.raw.slice(f.raw.indexOf(':') + 1).replace(/\r?\n[ \t]/g, ' ');
     for (const a of addressparser(value, { flatten: true })) {
-      if (a.address && !isOwnAddress(user, a.address)) foreign.push(a.address);
+      if (a.address && !ownsAddress(store, user, a.address)) foreign.push(a.address);
     }
   }
   return foreign;
@@ -133,8 +136,17 @@ export async function startSubmissionSmtp(opts: SubmissionOptions): Promise<Smtp
     onMailFrom(address, session, callback) {
       const user: unknown = session.user;
       if (!isUserRecord(user)) return callback(new SmtpError(530, '5.7.0 Authentication required'));
-      if (!isOwnAddress(user, address.address)) {
-        return callback(new SmtpError(553, `5.7.1 Sender address rejected: not owned by user ${user.email}`));
+      let owned: boolean;
+      try {
+        owned = ownsAddress(store, user, address.address);
+      } catch (err) {
+        return callback(toSmtpError(err, log, session.id));
+      }
+      if (!owned) {
+        log?.info({ cid: session.id, user: user.email, mailFrom: address.address }, 'refused a foreign envelope sender');
+        return callback(
+          new SmtpError(553, `5.7.1 Sender address <${headerSafe(address.address)}> rejected: not owned by the authenticated user ${user.email} (use their address or one of their aliases)`),
+        );
       }
       if (!userRate.take(user.email)) {
         log?.warn({ cid: session.id, user: user.email }, 'message rate limit reached');
@@ -145,8 +157,10 @@ export async function startSubmissionSmtp(opts: SubmissionOptions): Promise<Smtp
 
     onRcptTo(address, session, callback) {
       const remote = opts.queue ? null : new SmtpError(550, '5.7.1 delivery to remote domains is not enabled yet');
-      const refusal = checkRecipient(store, address.address, remote, session, log, opts.limits?.maxRecipients);
-      callback(refusal);
+      checkRecipient(store, address.address, remote, session, log, opts.limits?.maxRecipients).then(
+        (refusal) => callback(refusal),
+        (err: unknown) => callback(toSmtpError(err, log, session.id)),
+      );
     },
 
     onData(stream, session, callback) {
@@ -160,10 +174,14 @@ export async function startSubmissionSmtp(opts: SubmissionOptions): Promise<Smtp
         logger: log,
         transform: async (raw, now) => {
           const user: unknown = session.user;
-          const foreign = isUserRecord(user) ? foreignHeaderSenders(user, raw) : [];
+          const foreign = isUserRecord(user) ? foreignHeaderSenders(store, user, raw) : [];
           if (foreign.length > 0) {
             log?.info({ cid: session.id, user: isUserRecord(user) ? user.email : '', foreign }, 'refused a foreign From/Sender header');
-            throw new SmtpError(550, `5.7.1 From/Sender header address <${headerSafe(foreign[0]!)}> is not owned by the authenticated user`);
+            // 550, not 553: RFC 5321 section 4.3.2 lists 550 (policy) among the replies to DATA
+            throw new SmtpError(
+              550,
+              `5.7.1 From/Sender header address <${headerSafe(foreign[0]!)}> is not owned by the authenticated user ${isUserRecord(user) ? user.email : ''} (use their address or one of their aliases)`,
+            );
           }
           const prepared = prepareSubmitted(raw, { hostname: opts.hostname, now });
           return opts.sign ? opts.sign(prepared) : prepared;

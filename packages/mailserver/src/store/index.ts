@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import pino from 'pino';
 import { ADDED_COLUMNS, DELETED_SQL, INDEX_SQL, RECOUNT_SQL, SCHEMA_SQL, SCHEMA_VERSION, UNSEEN_SQL } from './schema.js';
 import { indexMessage } from './indexer.js';
+import { openAliases } from './aliases.js';
 import { compileSearch } from './search.js';
 import {
   StoreError,
@@ -20,6 +21,7 @@ import {
 } from './types.js';
 
 export * from './types.js';
+export type { AliasRecord } from './aliases.js';
 
 export const HIERARCHY_DELIMITER = '/';
 export const MAX_MESSAGE_SIZE_BYTES = 50 * 1024 * 1024;
@@ -263,7 +265,8 @@ export function openStore(opts: OpenStoreOptions): MailStore {
     copyBlob: db.prepare('INSERT INTO blobs (message_id, raw) SELECT ?, raw FROM blobs WHERE message_id = ?'),
     copyFts: db.prepare('INSERT INTO messages_fts (rowid, subject, sender, recipients, body) SELECT ?, subject, sender, recipients, body FROM messages_fts WHERE rowid = ?'),
     userQuota: db.prepare<[number], { quota_bytes: number | null }>('SELECT quota_bytes FROM users WHERE id = ?'),
-    userUsage: db.prepare<[number], { used: number }>('SELECT coalesce(sum(m.size), 0) AS used FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id WHERE b.user_id = ?'),
+    // from the per-mailbox counters the triggers keep (no scan of the user's messages)
+    userUsage: db.prepare<[number], { used: number }>('SELECT coalesce(sum(total_size), 0) AS used FROM mailboxes WHERE user_id = ?'),
     tombstone: db.prepare('INSERT OR REPLACE INTO expunged (mailbox_id, uid, modseq) VALUES (?, ?, ?)'),
     expungedSince: db.prepare<[number, number], { uid: number }>('SELECT uid FROM expunged WHERE mailbox_id = ? AND modseq > ? ORDER BY uid'),
     nextUidvalidity: db.prepare<[], { value: string }>("SELECT value FROM meta WHERE key = 'uidvalidity'"),
@@ -390,6 +393,7 @@ export function openStore(opts: OpenStoreOptions): MailStore {
 
   const store: MailStore = {
     maxMessageSize: MAX_MESSAGE_SIZE_BYTES,
+    ...openAliases(db, { hasDomain: (d) => store.hasDomain(d), findUser: (e) => store.findUser(e) }),
 
     addDomain(domain) {
       st.addDomain.run(domain.trim().toLowerCase());

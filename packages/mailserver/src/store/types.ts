@@ -1,3 +1,4 @@
+import type { AliasStore } from './aliases.js';
 import type { ImapData } from '../mime/structure.js';
 
 export interface UserRecord { id: number; email: string; }
@@ -79,7 +80,7 @@ export class StoreError extends Error {
   }
 }
 
-export interface MailStore {
+export interface MailStore extends AliasStore {
   addDomain(domain: string): void;
   hasDomain(domain: string): boolean;
   createUser(email: string, password: string): UserRecord;
