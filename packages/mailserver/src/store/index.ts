@@ -454,7 +454,6 @@ export function openStore(opts: OpenStoreOptions): MailStore {
       if (bytes !== null && (!Number.isSafeInteger(bytes) || bytes < 0)) throw new StoreError('CANNOT', 'Invalid quota');
       db.prepare('UPDATE users SET quota_bytes = ? WHERE id = ?').run(bytes, u.id);
     },
-    async getQuota(userId) {
     listUsers() {
       return (db.prepare('SELECT email, quota_bytes, created_at FROM users ORDER BY email').all() as Array<{ email: string; quota_bytes: number | null; created_at: number }>).map(
         (u) => ({ email: u.email, quotaBytes: u.quota_bytes, createdAt: u.created_at }),
@@ -475,6 +474,7 @@ export function openStore(opts: OpenStoreOptions): MailStore {
       });
       log.info({ user: u.email }, 'user deleted');
     },
+    async getQuota(userId) {
       return { usedBytes: st.userUsage.get(userId)!.used, limitBytes: st.userQuota.get(userId)?.quota_bytes ?? null };
     },
     close() {
