@@ -1,6 +1,6 @@
 // createApp(deps): the Express backend-for-frontend. It never listens (tests use it directly).
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,6 +29,14 @@ import { MailRouting } from './mail-routing.js';
 import { SqlitePreferences } from './data/preferences.js';
 import { preferencesRouter } from './routes/preferences/router.js';
 import { UploadStore } from './data/uploads.js';
+import { SqliteIdentities } from './data/identities.js';
+import { SqliteContacts } from './data/contacts.js';
+import { OutboxStore } from './data/outbox.js';
+import { OutboxScheduler, outboxSealer } from './outbox/scheduler.js';
+import { identitiesRouter } from './routes/identities/router.js';
+import { contactsRouter } from './routes/contacts/router.js';
+import { startUploadPurge, uploadsRouter } from './routes/uploads/router.js';
+import { outboxRouter } from './routes/outbox/router.js';
 
 /** Builds the runtime context (IMAP pool, sessions, sealer) from the configuration. */
 export function createContext(config: Config, logger: Logger): AppContext {
@@ -46,31 +54,57 @@ export function createContext(config: Config, logger: Logger): AppContext {
     cleanups.push(() => rm(tmp, { recursive: true, force: true }));
     uploadsDir = tmp;
   }
+  const webmailDb = config.dataDir ? path.join(config.dataDir, 'webmail.sqlite') : ':memory:';
+  if (config.dataDir) mkdirSync(config.dataDir, { recursive: true });
+  const sealer = new CredentialSealer(config.sessionKey);
+  const metrics = new Metrics({ imapConnections: () => imap.size + watchers.size, sseClients: () => sse.size });
+  const contacts = new SqliteContacts(webmailDb);
+  const outbox = new OutboxScheduler({
+    store: new OutboxStore(webmailDb),
+    sealer: outboxSealer(config, sealer),
+    routing,
+    imap,
+    contacts,
+    sse,
+    metrics,
+    logger: logger.child({ component: 'outbox' }),
+  });
+  const uploads = new UploadStore(uploadsDir, config.maxMessageBytes);
+  const stopPurge = startUploadPurge({ uploads, logger });
+  cleanups.unshift(async () => stopPurge());
+  outbox.start();
   return {
     config,
     logger,
     sessions:
       config.sessionStore === 'memory' ? new MemorySessionStore(config.sessionIdleMs) : new RedisSessionStore(config.sessionStore, config.sessionIdleMs),
-    sealer: new CredentialSealer(config.sessionKey),
+    sealer,
     imap,
     watchers,
     sse,
     routing,
     loginLimiter: new LoginLimiter(),
-    metrics: new Metrics({ imapConnections: () => imap.size + watchers.size, sseClients: () => sse.size }),
-    preferences: new SqlitePreferences(config.dataDir ? path.join(config.dataDir, 'webmail.sqlite') : ':memory:'),
-    uploads: new UploadStore(uploadsDir, config.maxMessageBytes),
+    metrics,
+    preferences: new SqlitePreferences(webmailDb),
+    uploads,
+    identities: new SqliteIdentities(webmailDb),
+    contacts,
+    outbox,
     cleanups,
   };
 }
 
 /** Releases what the context holds (IMAP connections, session store). */
 export async function closeContext(ctx: AppContext) {
+  await ctx.outbox.stop();
   ctx.sse.closeAll();
   await ctx.watchers.closeAll();
   await ctx.imap.closeAll();
   await ctx.sessions.close();
   ctx.preferences.close();
+  ctx.identities.close();
+  ctx.contacts.close();
+  ctx.outbox.store.close();
   for (const cleanup of ctx.cleanups.splice(0)) await cleanup().catch(() => undefined);
 }
 
@@ -132,7 +166,9 @@ export function createApp(ctx: AppContext): Express {
   );
 
   const api = express.Router();
-  api.use(express.json({ limit: Math.ceil(ctx.config.maxMessageBytes * 1.4) }));
+  const json = express.json({ limit: Math.ceil(ctx.config.maxMessageBytes * 1.4) });
+  // Uploads stream their raw body to disk; every other route takes JSON.
+  api.use((req, res, next) => (req.path === '/uploads' || req.path.startsWith('/uploads/') ? next() : json(req, res, next)));
   api.use(cookieParser());
   api.use((_req, res, next) => {
     res.set('Cache-Control', 'no-store');
@@ -146,6 +182,10 @@ export function createApp(ctx: AppContext): Express {
   api.use('/events', eventsRouter(ctx));
   api.use('/preferences', preferencesRouter(ctx));
   api.use('/quota', quotaRouter(ctx));
+  api.use('/identities', identitiesRouter(ctx));
+  api.use('/contacts', contactsRouter(ctx));
+  api.use('/uploads', uploadsRouter(ctx));
+  api.use('/outbox', outboxRouter(ctx));
   api.use(notFoundHandler);
   api.use(errorHandler(ctx.logger));
   app.use('/api', api);

@@ -10,9 +10,30 @@ const HEARTBEAT_MS = 25_000;
 /** Open SSE responses, so shutdown can end them. */
 export class SseClients {
   private readonly open = new Set<Response>();
-  add(res: Response) {
+  private readonly byUser = new Map<string, Set<Response>>();
+  /** Tracks an open stream; with `user`, publish() reaches it. */
+  add(res: Response, user?: string) {
     this.open.add(res);
-    res.on('close', () => this.open.delete(res));
+    const key = user?.toLowerCase();
+    if (key) {
+      let set = this.byUser.get(key);
+      if (!set) this.byUser.set(key, (set = new Set()));
+      set.add(res);
+    }
+    res.on('close', () => {
+      this.open.delete(res);
+      if (!key) return;
+      const set = this.byUser.get(key);
+      set?.delete(res);
+      if (set?.size === 0) this.byUser.delete(key);
+    });
+  }
+  /** Sends one event to every open stream of a user (all their tabs and sessions). */
+  publish(user: string, event: string, data: object) {
+    const set = this.byUser.get(user.toLowerCase());
+    if (!set) return;
+    const frame = `event: ${event}\ndata: ${JSON.stringify(data)}\n\n`;
+    for (const res of set) if (!res.writableEnded) res.write(frame);
   }
   get size() {
     return this.open.size;
@@ -24,6 +45,7 @@ export class SseClients {
       res.end();
     }
     this.open.clear();
+    this.byUser.clear();
   }
 }
 
@@ -41,7 +63,7 @@ export function eventsRouter(ctx: AppContext): Router {
     });
     res.flushHeaders();
     res.write('retry: 3000\nevent: ready\ndata: {}\n\n');
-    ctx.sse.add(res);
+    ctx.sse.add(res, account.email);
     const send = (event: object) => res.write(`event: mailbox\ndata: ${JSON.stringify(event)}\n\n`);
     const extra = typeof req.query.mailbox === 'string' && req.query.mailbox && req.query.mailbox.toUpperCase() !== 'INBOX' ? req.query.mailbox : null;
     const unsubscribers = [ctx.watchers.subscribe(req.session!.id, account, 'INBOX', send)];
