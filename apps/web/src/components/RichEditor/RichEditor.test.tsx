@@ -3,17 +3,10 @@ import { describe, expect, it, vi } from 'vitest';
 import { act, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import '../../lib/i18n.js';
+import './test-polyfills.js';
 import { RichEditor, type RichEditorHandle } from './RichEditor.js';
 import { isSafeLink, normalizeLink } from './links.js';
 
-// ProseMirror measures the DOM to scroll the selection into view; jsdom has no layout.
-if (!Range.prototype.getClientRects) {
-  Range.prototype.getClientRects = () => [] as unknown as DOMRectList;
-}
-if (!Range.prototype.getBoundingClientRect) {
-  Range.prototype.getBoundingClientRect = () => new DOMRect(0, 0, 0, 0);
-}
-if (!document.elementFromPoint) document.elementFromPoint = () => null;
 
 function setup(initialHtml = '<p>Hello world</p>', upload = vi.fn(async (_f: File) => ({ url: '/api/uploads/abcdefghij12' }))) {
   const ref = createRef<RichEditorHandle>();
