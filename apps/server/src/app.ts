@@ -37,6 +37,8 @@ import { identitiesRouter } from './routes/identities/router.js';
 import { contactsRouter } from './routes/contacts/router.js';
 import { startUploadPurge, uploadsRouter } from './routes/uploads/router.js';
 import { outboxRouter } from './routes/outbox/router.js';
+import { draftsRouter } from './routes/drafts/router.js';
+import { composeRouter } from './routes/compose/router.js';
 
 /** Builds the runtime context (IMAP pool, sessions, sealer) from the configuration. */
 export function createContext(config: Config, logger: Logger): AppContext {
@@ -186,6 +188,8 @@ export function createApp(ctx: AppContext): Express {
   api.use('/contacts', contactsRouter(ctx));
   api.use('/uploads', uploadsRouter(ctx));
   api.use('/outbox', outboxRouter(ctx));
+  api.use('/drafts', draftsRouter(ctx));
+  api.use('/compose', composeRouter(ctx));
   api.use(notFoundHandler);
   api.use(errorHandler(ctx.logger));
   app.use('/api', api);
