@@ -159,7 +159,10 @@ export class SqliteIdentities implements IdentityRepository {
   }
 
   async update(user: string, id: string, change: IdentityUpdate): Promise<Identity | null> {
-    const c = identityUpdate.parse(change);
+    // identityUpdate is identityInput.partial(), whose defaults zod still fills in: only what was given counts.
+    const parsed = identityUpdate.parse(change);
+    const given = new Set(Object.keys(change).filter((k) => (change as Record<string, unknown>)[k] !== undefined));
+    const c = Object.fromEntries(Object.entries(parsed).filter(([k]) => given.has(k))) as Partial<typeof parsed>;
     const key = user.toLowerCase();
     const found = this.db.transaction(() => {
       const rows = this.ensure(key);

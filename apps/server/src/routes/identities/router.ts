@@ -1,6 +1,6 @@
 // GET/POST/PATCH/DELETE /api/identities: the signed-in user's sender identities and signatures.
 import { Router } from 'express';
-import { identityInput, identityUpdate, type IdentityListResponse } from '@mailroom/shared';
+import { identityInput, identityUpdate, type IdentityListResponse, type IdentityUpdate } from '@mailroom/shared';
 import type { AppContext } from '../../context.js';
 import { notFound } from '../../errors.js';
 import { requireSession } from '../../session/middleware.js';
@@ -21,8 +21,9 @@ export function identitiesRouter(ctx: AppContext): Router {
   });
 
   router.patch('/:id', async (req, res) => {
-    const change = parseBody(identityUpdate, req.body);
-    const updated = await ctx.identities.update(req.session!.email, String(req.params.id), change);
+    parseBody(identityUpdate, req.body);
+    // Only the fields sent change (the schema's defaults would reset the others).
+    const updated = await ctx.identities.update(req.session!.email, String(req.params.id), req.body as IdentityUpdate);
     if (!updated) throw notFound('Identity');
     res.json(updated);
   });
