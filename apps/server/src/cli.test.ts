@@ -149,3 +149,77 @@ describe('mailroom demo', () => {
     expect(bad.output()).toMatch(/PORT/);
   });
 });
+
+describe('mailroom serve', () => {
+  it('runs the standalone stack: TLS-only authentication, webmail sign-in over TLS, certificate and session key kept in the data directory', async () => {
+    const { mkdtempSync, readFileSync, rmSync } = await import('node:fs');
+    const os = await import('node:os');
+    const net = await import('node:net');
+    const { openStore } = await import('@mailroom/mailserver');
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'mailroom-serve-'));
+    const store = openStore({ path: path.join(dir, 'mail.sqlite') });
+    store.addDomain('example.org');
+    store.createUser('carol@example.org', 'correct horse');
+    store.close();
+    const env = { PORT: '0', IMAP_PORT: '0', SMTP_PORT: '0', SUBMISSION_PORT: '0', POP3_PORT: '0', IMAPS_PORT: '0', SUBMISSIONS_PORT: '0', MAIL_HOST: '127.0.0.1', MAIL_HOSTNAME: 'mail.example.org', LOG_LEVEL: 'silent' };
+    const ready = /Mailroom on (http:\/\/\S+)\n\s+IMAP (\d+) \(STARTTLS\)\s+IMAPS (\d+)/;
+    try {
+      const cli = startCli(['serve', '--data', dir], env);
+      const m = await cli.waitFor(ready);
+      try {
+        expect(cli.output()).toContain('Users: 1');
+        // plaintext IMAP: LOGINDISABLED until STARTTLS
+        const capability = await new Promise<string>((resolve, reject) => {
+          const socket = net.connect(Number(m[2]), '127.0.0.1');
+          let text = '';
+          socket.on('data', (c: Buffer) => {
+            text += c.toString();
+            if (text.includes('* OK') && !text.includes('CAPABILITY\r\n')) socket.write('a CAPABILITY\r\n');
+            if (/^a OK/m.test(text)) {
+              socket.end();
+              resolve(text);
+            }
+          });
+          socket.on('error', reject);
+        });
+        expect(capability).toMatch(/LOGINDISABLED/);
+        expect(capability).toMatch(/STARTTLS/);
+        // the webmail signs in (it reaches the mail server over implicit TLS)
+        const url = m[1]!;
+        const csrf = /mr_csrf=([^;]+)/.exec((await fetch(`${url}/api/session`)).headers.get('set-cookie') ?? '')![1]!;
+        const signIn = (password: string) =>
+          fetch(`${url}/api/session`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', 'x-csrf-token': csrf, cookie: `mr_csrf=${csrf}` },
+            body: JSON.stringify({ email: 'carol@example.org', password }),
+          });
+        const login = await signIn('correct horse');
+        expect(login.status).toBe(200);
+        const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+        const boxes = (await (await fetch(`${url}/api/mailboxes`, { headers: { cookie } })).json()) as { mailboxes: Array<{ path: string }> };
+        expect(boxes.mailboxes.map((b) => b.path)).toEqual(expect.arrayContaining(['INBOX', 'Sent', 'Drafts']));
+        expect((await signIn('nope')).status).toBe(401);
+      } finally {
+        cli.child.kill('SIGTERM');
+      }
+      expect(await cli.exited).toBe(0);
+      const cert = readFileSync(path.join(dir, 'tls', 'self-signed.crt'), 'utf8');
+      const key = readFileSync(path.join(dir, 'session.key'), 'utf8');
+      // a restart keeps the certificate (clients that accepted it keep working) and the session key
+      const again = startCli(['serve', '--data', dir], env);
+      await again.waitFor(ready);
+      again.child.kill('SIGTERM');
+      expect(await again.exited).toBe(0);
+      expect(readFileSync(path.join(dir, 'tls', 'self-signed.crt'), 'utf8')).toBe(cert);
+      expect(readFileSync(path.join(dir, 'session.key'), 'utf8')).toBe(key);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses to start without a data directory', async () => {
+    const cli = startCli(['serve'], { DATA_DIR: '' });
+    expect(await cli.exited).toBe(1);
+    expect(cli.output()).toContain('serve needs --data DIR');
+  });
+});

@@ -1,13 +1,14 @@
 #!/usr/bin/env node
-// The `mailroom` command line: demo | webmail | mailserver | serve | export | import | backup | restore.
+// The `mailroom` command line: demo | webmail | mailserver | serve | user | domain | queue | export | import | backup | restore.
 import { existsSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { AdminCommandError, aliasCommand, domainCommand, exportMaildir, importMaildir, MaildirError, openStore, queueCommand, startMailServer } from '@mailroom/mailserver';
+import { AdminCommandError, aliasCommand, domainCommand, exportMaildir, importMaildir, MaildirError, openStore, queueCommand, startMailServer, userCommand } from '@mailroom/mailserver';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { createLogger } from './logger.js';
 import { BackupError, backup, restore } from './backup.js';
-import { DEMO_PASSWORD, DEMO_USERS, startDemo, startWebmail } from './run.js';
+import { DEMO_PASSWORD, DEMO_USERS, mailTls, startDemo, startStandalone, startWebmail } from './run.js';
 
 const USAGE = `Usage: mailroom <command> [options]
 
@@ -15,10 +16,11 @@ Commands:
   demo [--data DIR]       embedded mail server + webmail on 127.0.0.1, demo.test seeded
                           (alice@demo.test / bob@demo.test, password "demo")
   webmail                 the webmail only, for an existing IMAP + SMTP server (IMAP_HOST, SUBMISSION_HOST …)
-  mailserver --data DIR   the embedded mail server alone (IMAP, SMTP, submission)
-  serve                   standalone: webmail + embedded server with TLS and real users (not available yet)
-  export --data DIR --maildir DIR --user EMAIL [--user EMAIL …]
-                          write the users' mail to Maildir++ (DIR/<domain>/<localpart>/) for Dovecot
+  mailserver --data DIR   the embedded mail server alone (IMAP, SMTP, submission, POP3; TLS as for serve)
+  serve --data DIR        standalone: webmail + embedded mail server with TLS, outbound queue, DKIM and
+                          the users of \`mailroom user add\` (MAIL_HOST, TLS_CERT_FILE, TLS_KEY_FILE, ports below)
+  export --data DIR --maildir DIR [--user EMAIL …]
+                          write the users' mail (default: every user) to Maildir++ (DIR/<domain>/<localpart>/) for Dovecot
   import --data DIR --maildir DIR [--user EMAIL …]
                           read Maildir++ (DIR/<domain>/<localpart>/) into existing users (default: all found)
   backup --data DIR --out DIR
@@ -31,6 +33,11 @@ Commands:
                           add a mail domain, make its DKIM key, print its MX/SPF/DKIM/DMARC records
   alias add ADDRESS USER | alias remove ADDRESS | alias list --data DIR
                           mail for ADDRESS (name@domain, or @domain: catch-all) goes to USER, who may send as it
+  user add|passwd EMAIL --data DIR
+                          create a user (with Drafts, Sent, Trash, Junk, Archive) or set a password;
+                          the password is read from standard input (a prompt on a terminal)
+  user list | quota EMAIL SIZE|none | delete EMAIL --force   (--data DIR)
+                          list users, set a storage limit (e.g. 2G), delete a user and their mail
 
 Environment: PORT (8080), IMAP_PORT (1143), IMAPS_PORT (1993), SMTP_PORT (2525), SUBMISSION_PORT (1587), SUBMISSIONS_PORT (1465), POP3_PORT (1110), LOG_LEVEL …
 See docs/configuration.md for every option.`;
@@ -65,12 +72,13 @@ function onShutdown(close: () => Promise<void>) {
 
 /** `mailroom export|import`: moves mail between the store (DIR/mail.sqlite) and Maildir++. */
 async function maildirCommand(command: 'export' | 'import', dataDir: string | undefined, maildir: string | undefined, users: string[]): Promise<number> {
+  users = [...users];
   if (!dataDir) throw new ConfigError(`${command} needs --data DIR (or DATA_DIR)`);
   if (!maildir) throw new ConfigError(`${command} needs --maildir DIR`);
   const dbFile = path.join(dataDir, 'mail.sqlite');
   if (!existsSync(dbFile)) throw new ConfigError(`no mail store at ${dbFile}`);
-  if (command === 'export' && !users.length) throw new ConfigError('export needs --user EMAIL (repeat it for several users)');
   const store = openStore({ path: dbFile });
+  if (command === 'export' && !users.length) users = store.listUsers().map((u) => u.email);
   try {
     if (command === 'export') {
       for (const r of await exportMaildir(store, { root: maildir, users })) {
@@ -92,6 +100,47 @@ async function maildirCommand(command: 'export' | 'import', dataDir: string | un
   } finally {
     store.close();
   }
+}
+
+/** A password from standard input: typed at a hidden prompt on a terminal, else the first line piped in. */
+async function readPassword(): Promise<string> {
+  const stdin = process.stdin;
+  if (stdin.isTTY) {
+    process.stderr.write('Password: ');
+    stdin.setRawMode(true);
+    return new Promise((resolve, reject) => {
+      let typed = '';
+      const onData = (chunk: Buffer) => {
+        for (const ch of chunk.toString('utf8')) {
+          if (ch === '\r' || ch === '\n') {
+            done();
+            resolve(typed);
+            return;
+          }
+          if (ch === '\u0003') {
+            done();
+            reject(new ConfigError('cancelled'));
+            return;
+          }
+          typed = ch === '\u007f' ? typed.slice(0, -1) : typed + ch;
+        }
+      };
+      const done = () => {
+        stdin.off('data', onData);
+        stdin.setRawMode(false);
+        stdin.pause();
+        process.stderr.write('\n');
+      };
+      stdin.on('data', onData);
+      stdin.resume();
+    });
+  }
+  let input = '';
+  for await (const chunk of stdin) {
+    input += (chunk as Buffer).toString('utf8');
+    if (input.includes('\n')) break;
+  }
+  return input.split('\n')[0] ?? '';
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -150,15 +199,22 @@ async function main(argv: string[]): Promise<number> {
     case 'mailserver': {
       const config = loadConfig(process.env, overrides);
       if (!config.dataDir) throw new ConfigError('mailserver needs --data DIR (or DATA_DIR)');
+      const hostname = config.mailHostname ?? os.hostname();
+      const tls = await mailTls(config, config.dataDir, hostname);
       const mail = await startMailServer({
         dataDir: config.dataDir,
-        host: config.host,
-        ports: { imap: config.imapPort, smtp: config.smtpPort, submission: config.submissionPort, pop3: config.pop3Port },
+        host: config.mailHost,
+        hostname,
+        ports: { imap: config.imapPort, imaps: config.imapsPort, smtp: config.smtpPort, submission: config.submissionPort, submissions: config.submissionsPort, pop3: config.pop3Port },
+        tls: { key: tls.key, cert: tls.cert },
         maxMessageBytes: config.maxMessageBytes,
         logger: createLogger(config.logLevel).child({ component: 'mailserver' }),
       });
       onShutdown(() => mail.close());
-      process.stdout.write(`Mailroom mail server: IMAP ${mail.ports.imap}, SMTP ${mail.ports.smtp}, submission ${mail.ports.submission}, POP3 ${mail.ports.pop3}\n`);
+      const p = mail.ports;
+      process.stdout.write(
+        `Mailroom mail server on ${config.mailHost}: IMAP ${p.imap} (STARTTLS), IMAPS ${p.imaps}, SMTP ${p.smtp}, submission ${p.submission} (STARTTLS), submissions ${p.submissions}, POP3 ${p.pop3}\n`,
+      );
       return -1;
     }
     case 'export':
@@ -177,6 +233,18 @@ async function main(argv: string[]): Promise<number> {
       const manifest = restore(values.from, dataDir, { force: values.force });
       process.stdout.write(`Restored ${manifest.files.length} files (backup of ${manifest.createdAt}) into ${dataDir}\n`);
       return 0;
+    }
+    case 'user': {
+      const dataDir = loadConfig(process.env, overrides).dataDir;
+      if (!dataDir) throw new ConfigError('user needs --data DIR (or DATA_DIR)');
+      try {
+        process.stdout.write(await userCommand(dataDir, positionals.slice(1), { readPassword, force: values.force }));
+        return 0;
+      } catch (err) {
+        if (!(err instanceof AdminCommandError)) throw err;
+        process.stderr.write(`mailroom: ${err.message}\n`);
+        return 2;
+      }
     }
     case 'queue':
     case 'alias':
@@ -199,9 +267,24 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
     }
-    case 'serve':
-      process.stderr.write('Standalone mode (TLS, real users, outbound delivery) is not available yet; use "demo" or "webmail".\n');
-      return 2;
+    case 'serve': {
+      const config = loadConfig(process.env, overrides);
+      if (!config.dataDir) throw new ConfigError('serve needs --data DIR (or DATA_DIR)');
+      const running = await startStandalone(config);
+      onShutdown(() => running.close());
+      const p = running.mail.ports;
+      const users = running.mail.store.listUsers().length;
+      process.stdout.write(
+        [
+          `Mailroom on ${running.url}`,
+          `  IMAP ${p.imap} (STARTTLS)  IMAPS ${p.imaps}  SMTP (MX) ${p.smtp}  submission ${p.submission} (STARTTLS)  submissions ${p.submissions}  POP3 ${p.pop3}  on ${config.mailHost}`,
+          `  TLS: ${running.selfSigned ? `self-signed certificate in ${path.join(config.dataDir, 'tls')} (set TLS_CERT_FILE and TLS_KEY_FILE for a real one)` : config.tlsCertFile}`,
+          `  Data: ${config.dataDir}  Users: ${users}${users ? '' : ' (add one: mailroom user add EMAIL --data DIR)'}`,
+          '',
+        ].join('\n'),
+      );
+      return -1;
+    }
     default:
       process.stderr.write(`Unknown command "${command}".\n\n${USAGE}\n`);
       return 2;

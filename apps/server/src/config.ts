@@ -48,6 +48,10 @@ export const configSchema = z.object({
   submissionsPort: port.default(1465).describe('Implicit-TLS submission port (RFC 8314, 465 style) of the embedded mail server in demo mode (self-signed certificate); 0 picks a free port.'),
   imapsPort: port.default(1993).describe('Implicit-TLS IMAP port of the embedded mail server in demo mode (self-signed certificate for localhost and 127.0.0.1); 0 picks a free port.'),
   smtpPort: port.default(2525).describe('Inbound SMTP (MX) port of the embedded mail server (demo/mailserver modes).'),
+  mailHost: z.string().default('0.0.0.0').describe('Address the embedded mail server binds to in serve and mailserver modes (demo always uses 127.0.0.1).'),
+  mailHostname: z.string().optional().describe('Name of this mail server in SMTP greetings and Received headers (serve and mailserver modes; default: the machine\'s host name).'),
+  tlsCertFile: z.string().optional().describe('PEM certificate (chain) for IMAP/SMTP/POP3 TLS in serve and mailserver modes; without it a self-signed one is made once and kept in DATA_DIR/tls.'),
+  tlsKeyFile: z.string().optional().describe('PEM private key that goes with TLS_CERT_FILE.'),
   sessionKey: z
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, 'SESSION_KEY must be 64 hex characters (32 bytes)')
@@ -84,6 +88,10 @@ export const ENV_NAMES: Record<keyof Config, string> = {
   imapsPort: 'IMAPS_PORT',
   submissionsPort: 'SUBMISSIONS_PORT',
   smtpPort: 'SMTP_PORT',
+  mailHost: 'MAIL_HOST',
+  mailHostname: 'MAIL_HOSTNAME',
+  tlsCertFile: 'TLS_CERT_FILE',
+  tlsKeyFile: 'TLS_KEY_FILE',
   sessionKey: 'SESSION_KEY',
   sessionStore: 'SESSION_STORE',
   metricsToken: 'METRICS_TOKEN',

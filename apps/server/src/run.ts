@@ -1,6 +1,7 @@
 // Starting and stopping the Mailroom processes: demo (embedded mail server + webmail, seeded),
-// webmail only, and the mail server alone.
-import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
+// standalone (embedded mail server with TLS and real users + webmail), webmail only.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,7 +50,7 @@ function closeHttp(server: Server): Promise<void> {
 /** The webmail alone, pointed at the IMAP and submission servers of the configuration. */
 export async function startWebmail(config: Config): Promise<Running> {
   const logger = createLogger(config.logLevel);
-  const ctx = createContext({ ...config, webRoot: config.webRoot ?? defaultWebRoot() }, logger);
+  const ctx = createContext({ ...config, sessionKey: persistentSessionKey(config), webRoot: config.webRoot ?? defaultWebRoot() }, logger);
   const server = await listen(createApp(ctx), config.host, config.port);
   const port = (server.address() as { port: number }).port;
   return {
@@ -60,6 +61,96 @@ export async function startWebmail(config: Config): Promise<Running> {
       ctx.sse.closeAll();
       await closeHttp(server);
       await closeContext(ctx);
+    },
+  };
+}
+
+/**
+ * The key that seals mail credentials in sessions and in the outbox. With a data directory and no
+ * SESSION_KEY it is made once and kept in DATA_DIR/session.key (mode 0600), so sessions and messages
+ * scheduled to be sent later survive a restart; without either it is random per start.
+ */
+export function persistentSessionKey(config: Config): string | undefined {
+  if (config.sessionKey || !config.dataDir) return config.sessionKey;
+  const file = path.join(config.dataDir, 'session.key');
+  if (existsSync(file)) {
+    const key = readFileSync(file, 'utf8').trim();
+    if (/^[0-9a-fA-F]{64}$/.test(key)) return key;
+    throw new Error(`${file} does not hold a 64-hex-character key; remove it to make a new one (signs everyone out)`);
+  }
+  mkdirSync(config.dataDir, { recursive: true });
+  const key = randomBytes(32).toString('hex');
+  writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
+  return key;
+}
+
+/** TLS for the mail listeners: the configured PEM files, else a self-signed certificate made once and kept in DATA_DIR/tls. */
+export async function mailTls(config: Config, dataDir: string, hostname: string): Promise<{ key: string; cert: string; selfSigned: boolean }> {
+  if (config.tlsCertFile || config.tlsKeyFile) {
+    if (!config.tlsCertFile || !config.tlsKeyFile) throw new Error('TLS_CERT_FILE and TLS_KEY_FILE go together: set both');
+    return { cert: readFileSync(config.tlsCertFile, 'utf8'), key: readFileSync(config.tlsKeyFile, 'utf8'), selfSigned: false };
+  }
+  const dir = path.join(dataDir, 'tls');
+  const certFile = path.join(dir, 'self-signed.crt');
+  const keyFile = path.join(dir, 'self-signed.key');
+  if (existsSync(certFile) && existsSync(keyFile)) return { cert: readFileSync(certFile, 'utf8'), key: readFileSync(keyFile, 'utf8'), selfSigned: true };
+  const made = await selfSignedCertificate([hostname, 'localhost', '127.0.0.1']);
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  writeFileSync(keyFile, made.key, { mode: 0o600 });
+  writeFileSync(certFile, made.cert);
+  return { cert: String(made.cert), key: String(made.key), selfSigned: true };
+}
+
+/**
+ * Standalone: the embedded mail server with persistent data, TLS (plaintext authentication refused),
+ * the outbound queue and DKIM signing, and the webmail in front of it. Users come from `mailroom user add`.
+ * The webmail reaches the mail server over implicit TLS on loopback.
+ */
+export async function startStandalone(config: Config): Promise<Running & { mail: RunningMailServer; selfSigned: boolean }> {
+  if (!config.dataDir) throw new Error('serve needs --data DIR (or DATA_DIR)');
+  const dataDir = config.dataDir;
+  mkdirSync(dataDir, { recursive: true });
+  const logger = createLogger(config.logLevel);
+  const hostname = config.mailHostname ?? os.hostname();
+  const tls = await mailTls(config, dataDir, hostname);
+  const mail = await startMailServer({
+    dataDir,
+    host: config.mailHost,
+    hostname,
+    ports: { imap: config.imapPort, imaps: config.imapsPort, smtp: config.smtpPort, submission: config.submissionPort, submissions: config.submissionsPort, pop3: config.pop3Port },
+    tls: { key: tls.key, cert: tls.cert },
+    allowInsecureAuth: false,
+    maxMessageBytes: config.maxMessageBytes,
+    logger: logger.child({ component: 'mailserver' }),
+  });
+  let web: Running;
+  try {
+    if (!mail.ports.imaps || !mail.ports.submissions) throw new Error('serve needs the implicit-TLS IMAP and submission listeners (IMAPS_PORT, SUBMISSIONS_PORT)');
+    const loopback = config.mailHost.includes(':') && config.mailHost !== '0.0.0.0' ? '::1' : '127.0.0.1';
+    web = await startWebmail({
+      ...config,
+      imapHost: loopback,
+      imapPort: mail.ports.imaps,
+      imapSecure: true,
+      submissionHost: loopback,
+      submissionPort: mail.ports.submissions,
+      submissionSecure: true,
+      // the webmail talks to this process's own listeners, whose certificate names the public host
+      allowSelfSignedTls: true,
+    });
+  } catch (err) {
+    await mail.close();
+    throw err;
+  }
+  web.ctx.metrics.addMailServer(mail);
+  return {
+    ...web,
+    mail,
+    dataDir,
+    selfSigned: tls.selfSigned,
+    async close() {
+      await web.close();
+      await mail.close();
     },
   };
 }

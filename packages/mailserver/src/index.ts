@@ -283,6 +283,7 @@ export {
 } from './dkim/keys.js';
 export { addAuthenticationResults, staticDnsResolver, type DnsResolver } from './smtp/auth-checks.js';
 export { AdminCommandError, aliasCommand, domainCommand, queueCommand } from './mta-admin.js';
+export { parseQuota, userCommand, type UserCommandOptions } from './user-admin.js';
 export { startPop3Server, type Pop3ServerOptions, type Pop3ServerHandle } from './pop3/server.js';
 export * from './seed/index.js';
 export * from './maildir/index.js';
