@@ -164,6 +164,9 @@ async function buildOptions(input: ComposeState, opts: ComposeOptions, extraHead
 
   const headers: Record<string, string> = { 'User-Agent': 'Mailroom', ...extraHeaders };
   if (state.readReceipt) headers['Disposition-Notification-To'] = identity.email;
+  // Nodemailer's `priority` option is applied by its transport, not by MailComposer: the same headers here.
+  if (state.priority === 'high') Object.assign(headers, { 'X-Priority': '1 (Highest)', 'X-MSMail-Priority': 'High', Importance: 'High' });
+  if (state.priority === 'low') Object.assign(headers, { 'X-Priority': '5 (Lowest)', 'X-MSMail-Priority': 'Low', Importance: 'Low' });
 
   const options: Mail.Options = {
     from: { name: identity.name, address: identity.email },
@@ -176,14 +179,12 @@ async function buildOptions(input: ComposeState, opts: ComposeOptions, extraHead
     date: new Date(),
     inReplyTo: state.inReplyTo || undefined,
     references: state.references?.length ? state.references : undefined,
-    priority: state.priority,
     headers,
     html,
     text,
     alternatives: alternatives.length ? alternatives : undefined,
     attachments,
   };
-  if (state.priority === 'normal') delete options.priority;
   return { options, messageId };
 }
 
@@ -291,7 +292,8 @@ function rawHeader(parsed: ParsedMail, name: string): string | undefined {
 }
 
 function priorityOf(parsed: ParsedMail): ComposeState['priority'] {
-  const priority = (parsed as ParsedMail & { priority?: string }).priority;
+  // mailparser folds X-Priority, X-MSMail-Priority and Importance into one "priority" header.
+  const priority = parsed.headers.get('priority');
   if (priority === 'high' || priority === 'low') return priority;
   return 'normal';
 }
