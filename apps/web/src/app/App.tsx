@@ -11,8 +11,8 @@ import type { RowClick } from '../features/mailbox/MessageList.js';
 import { ReadingPane, type ReplyKind } from '../features/message/ReadingPane.js';
 import { messageKeys } from '../features/message/message.queries.js';
 import { fetchAllUids, threadQuery } from '../features/mailbox/mailbox.queries.js';
-import { ComposeDialog } from '../features/compose/ComposeDialog.js';
-import { EMPTY_DRAFT, forwardDraft, replyAllDraft, replyDraft, type ComposeDraft } from '../features/compose/compose.queries.js';
+import { ComposeHost, RecoveryPrompt, useComposeRecovery, useComposer as useComposeController } from '../features/compose/useComposer.js';
+import type { PrefillMode } from '@mailroom/shared';
 import { useApplyPreferences, usePreferences, useUpdatePreferences } from '../features/settings/preferences.js';
 import { Icon } from '../components/Icon/Icon.js';
 import { connectLiveUpdates, type MailboxEvent } from '../lib/events.js';
@@ -79,24 +79,27 @@ export function App() {
   return <MailApp email={session.data.user.email} />;
 }
 
-function useComposer(email: string) {
-  const [draft, setDraft] = useState<ComposeDraft | null>(null);
-  const [composeKey, setComposeKey] = useState(0);
-  const open = useCallback((initial: ComposeDraft) => {
-    setDraft(initial);
-    setComposeKey((k) => k + 1);
-  }, []);
-  const reply = useCallback(
-    (kind: ReplyKind, message: MessageDetailX) =>
-      open(kind === 'reply' ? replyDraft(message) : kind === 'all' ? replyAllDraft(message, email) : forwardDraft(message)),
-    [open, email],
-  );
-  return { draft, composeKey, open, reply, close: () => setDraft(null) };
+const PREFILL_MODE: Record<ReplyKind, PrefillMode> = {
+  reply: 'reply',
+  all: 'replyAll',
+  forward: 'forward',
+  forwardAttachment: 'forwardAttachment',
+  editAsNew: 'editAsNew',
+  editDraft: 'draft',
+};
+
+/** The compose controller plus "reply / forward / … this message" for the reading pane and shortcuts. */
+function useComposer() {
+  const composer = useComposeController();
+  const { openPrefill } = composer;
+  const reply = useCallback((kind: ReplyKind, message: MessageDetailX) => openPrefill(PREFILL_MODE[kind], message.mailbox, message.uid), [openPrefill]);
+  return { ...composer, reply };
 }
 
 /** One message in its own browser window. */
-function MessageWindow({ email, mailbox, uid }: { email: string; mailbox: string; uid: number }) {
-  const composer = useComposer(email);
+function MessageWindow({ mailbox, uid }: { email: string; mailbox: string; uid: number }) {
+  const composer = useComposer();
+  const [statusText, setStatusText] = useState('');
   const preferences = usePreferences();
   useApplyPreferences(preferences);
   return (
@@ -104,9 +107,10 @@ function MessageWindow({ email, mailbox, uid }: { email: string; mailbox: string
       <div className="panes panes-standalone">
         <ReadingPane mailbox={mailbox} uid={uid} standalone onReply={composer.reply} onBack={() => window.close()} />
       </div>
-      {composer.draft && (
-        <ComposeDialog key={composer.composeKey} initial={composer.draft} onSent={composer.close} onDiscard={composer.close} />
-      )}
+      <ComposeHost composer={composer} announce={setStatusText} />
+      <div className={`toast${statusText ? ' is-visible' : ''}`}>
+        <span role="status">{statusText}</span>
+      </div>
     </div>
   );
 }
@@ -139,11 +143,13 @@ function MailApp({ email }: { email: string }) {
   const [status, setStatus] = useState<{ text: string; undo?: UndoInfo }>({ text: '' });
   const statusTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
   const searchRef = useRef<HTMLInputElement>(null);
-  const composer = useComposer(email);
+  const composer = useComposer();
+  const recovery = useComposeRecovery(composer);
 
   const list = mailboxes.data?.mailboxes ?? [];
   const folder = chosenFolder ?? defaultFolder(list);
   const currentMailbox = list.find((m) => m.path === folder) ?? null;
+  const inDrafts = currentMailbox?.specialUse?.toLowerCase() === '\\drafts';
   const rows = useMessageRows(folder, view);
   const actions = useMessageActions(folder);
   const undo = useUndo();
@@ -213,6 +219,11 @@ function MailApp({ email }: { email: string }) {
     setCursor(index);
     setAnchor(index);
     setSelected(new Set([row.uid]));
+    // A draft opens in compose, exactly as it was left.
+    if (inDrafts && (row.mailbox ?? folder) === folder) {
+      composer.openPrefill('draft', folder, row.uid);
+      return;
+    }
     setOpen({ mailbox: row.mailbox ?? folder, uid: row.uid, threadId: (row.threadSize ?? 1) > 1 ? (row.threadId ?? null) : null });
     setFocusReading(viaKeyboard && isNarrow());
   };
@@ -357,7 +368,7 @@ function MailApp({ email }: { email: string }) {
   const handlerRef = useRef<(e: KeyboardEvent) => void>(() => {});
   handlerRef.current = (event: KeyboardEvent) => {
     if (event.defaultPrevented || isTypingTarget(event.target)) return;
-    if (dialog !== null || composer.draft !== null) return;
+    if (dialog !== null || composer.session !== null) return;
     const command = shortcutFor(event);
     if (!command) return;
     const detail = openDetail();
@@ -383,7 +394,7 @@ function MailApp({ email }: { email: string }) {
         if (detail) composer.reply(command === 'reply' ? 'reply' : command === 'replyAll' ? 'all' : 'forward', detail);
         break;
       case 'compose':
-        composer.open(EMPTY_DRAFT);
+        composer.openNew();
         break;
       case 'delete':
         runAction('delete', targets());
@@ -433,7 +444,7 @@ function MailApp({ email }: { email: string }) {
           <img src="/favicon.svg" alt="" width={28} height={28} />
           <span>Mailroom</span>
         </div>
-        <button type="button" className="btn btn-primary btn-compose" onClick={() => composer.open(EMPTY_DRAFT)}>
+        <button type="button" className="btn btn-primary btn-compose" onClick={() => composer.openNew()}>
           <Icon name="pencil" />
           <span>{t('Compose')}</span>
         </button>
@@ -511,20 +522,12 @@ function MailApp({ email }: { email: string }) {
           onOpenMessage={(mailbox, uid) => setOpen((o) => ({ mailbox, uid, threadId: o?.threadId ?? null }))}
           focusOnOpen={focusReading}
           inJunk={open?.mailbox === folder && currentMailbox?.specialUse?.toLowerCase() === '\\junk'}
+          inDrafts={open?.mailbox === folder && inDrafts}
         />
       </div>
 
-      {composer.draft && (
-        <ComposeDialog
-          key={composer.composeKey}
-          initial={composer.draft}
-          onSent={() => {
-            composer.close();
-            announce(t('Message sent'));
-          }}
-          onDiscard={composer.close}
-        />
-      )}
+      <ComposeHost composer={composer} announce={announce} />
+      <RecoveryPrompt recovery={recovery} />
 
       <Suspense fallback={null}>
         {dialog === 'settings' && <SettingsDialog onClose={() => setDialog(null)} />}

@@ -1,97 +1,330 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { screen, waitFor, within } from '@testing-library/react';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { act, fireEvent, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { App } from '../../app/App.js';
 import { apiError, json, mailbox, mockApi, renderApp } from '../../test/api-mock.js';
-import type { Handler } from '../../test/api-mock.js';
-import { parseRecipients } from './compose.queries.js';
+import type { Handler, RecordedRequest } from '../../test/api-mock.js';
+import { RECOVERY_PREFIX, writeRecovery } from './recovery.js';
 
-afterEach(() => vi.unstubAllGlobals());
+const IDENTITIES = {
+  identities: [
+    { id: 'id-alice', name: 'Alice', email: 'alice@example.test', replyTo: null, signatureHtml: '<p>Alice Example</p>', isDefault: true },
+    { id: 'id-work', name: 'Alice (work)', email: 'alice@work.test', replyTo: null, signatureHtml: '<p>Alice, Work Inc.</p>', isDefault: false },
+  ],
+};
 
-function setup(send: Handler) {
+function setup(routes: Record<string, Handler> = {}, format: 'text' | 'html' = 'text') {
   return mockApi({
     'GET /api/session': json({ user: { email: 'alice@example.test' } }),
+    'GET /api/preferences': json({ composeFormat: format, undoSendDelayMs: 10_000 }),
     'GET /api/mailboxes': json({ mailboxes: [mailbox('INBOX', { name: 'INBOX' })] }),
     'GET /api/mailboxes/INBOX/messages': json({ mailbox: 'INBOX', total: 0, page: 1, pageSize: 50, messages: [] }),
-    'POST /api/messages/send': send,
+    'GET /api/identities': json(IDENTITIES),
+    'GET /api/compose/limits': json({ maxMessageBytes: 25 * 1024 * 1024, smtpUtf8: true, maxUndoDelayMs: 60_000 }),
+    'GET /api/contacts': json({ contacts: [] }),
+    'PUT /api/drafts': json({ mailbox: 'Drafts', uid: 7 }),
+    ...routes,
   });
 }
 
-async function openCompose() {
-  const user = userEvent.setup();
+async function openCompose(user = userEvent.setup()) {
   await user.click(await screen.findByRole('button', { name: 'Compose' }));
+  await screen.findByRole('combobox', { name: 'To' }, { timeout: 15_000 });
   const dialog = screen.getByRole('dialog', { name: 'New message' });
-  return { user, dialog, field: (name: string) => within(dialog).getByRole('textbox', { name }) as HTMLInputElement };
+  return {
+    user,
+    dialog,
+    to: () => within(dialog).getByRole('combobox', { name: 'To' }) as HTMLInputElement,
+    field: (name: string) => within(dialog).getByRole('textbox', { name }) as HTMLInputElement,
+  };
 }
 
-describe('compose', () => {
-  it('asks for a recipient and rejects invalid addresses without sending', async () => {
-    const { requests } = setup(json({ messageId: '<x@y>', savedToSent: true }, 202));
+const chipsOf = (dialog: HTMLElement, field = 'To') => within(within(dialog).getByRole('list', { name: `${field} recipients` })).queryAllByRole('listitem');
+const posts = (requests: RecordedRequest[], path: string, method = 'POST') => requests.filter((r) => r.method === method && r.path === path);
+
+beforeEach(() => localStorage.clear());
+afterEach(() => {
+  vi.useRealTimers();
+  vi.unstubAllGlobals();
+  localStorage.clear();
+});
+
+describe('recipients', () => {
+  it('makes chips on comma, semicolon, Enter and blur; Backspace removes the last; the remove button too', async () => {
+    setup();
     renderApp(<App />);
-    const { user, dialog, field } = await openCompose();
-    expect(document.activeElement).toBe(field('To'));
-
-    await user.type(field('Subject'), 'Hello');
-    await user.click(within(dialog).getByRole('button', { name: 'Send' }));
-    expect(within(dialog).getByRole('alert').textContent).toContain('Add at least one recipient.');
-
-    await user.type(field('To'), 'bob@example.org, not-an-address');
-    await user.click(within(dialog).getByRole('button', { name: 'Send' }));
-    expect(within(dialog).getByRole('alert').textContent).toContain('"not-an-address" is not a valid email address.');
-    expect(requests.filter((r) => r.method === 'POST')).toHaveLength(0);
-    expect(field('Subject').value).toBe('Hello');
+    const { user, dialog, to } = await openCompose();
+    await user.type(to(), 'bob@example.org,');
+    await user.type(to(), 'Carol <carol@example.org>;');
+    await user.type(to(), 'dave@example.org{Enter}');
+    expect(chipsOf(dialog).map((c) => c.textContent)).toEqual(['bob@example.org', 'Carol', 'dave@example.org']);
+    expect(to().value).toBe('');
+    await user.type(to(), 'erin@example.org');
+    await user.click(within(dialog).getByRole('textbox', { name: 'Subject' }));
+    await waitFor(() => expect(chipsOf(dialog)).toHaveLength(4));
+    await user.click(to());
+    await user.keyboard('{Backspace}');
+    expect(chipsOf(dialog)).toHaveLength(3);
+    await user.click(within(dialog).getByRole('button', { name: 'Remove carol@example.org' }));
+    expect(chipsOf(dialog).map((c) => c.textContent)).toEqual(['bob@example.org', 'dave@example.org']);
   });
 
-  it('keeps everything typed and shows the error when sending fails', async () => {
-    setup(apiError(422, 'recipient_refused', 'The server refused bob@example.org'));
+  it('pasting several makes several chips; an invalid one is marked and blocks sending', async () => {
+    const { requests } = setup({ 'POST /api/messages/send': json({}, 202) });
     renderApp(<App />);
-    const { user, dialog, field } = await openCompose();
-    await user.type(field('To'), 'bob@example.org');
-    await user.type(field('Cc'), 'carol@example.org');
-    await user.type(field('Subject'), 'Lunch');
-    await user.type(field('Message'), 'See you at noon.');
-    await user.click(within(dialog).getByRole('button', { name: 'Send' }));
+    const { user, dialog, to } = await openCompose();
+    await user.click(to());
+    await user.paste('a@x.org, Bob <b@y.org>; c@z.org, not-an-address, josé@exämple.de');
+    const chips = chipsOf(dialog);
+    expect(chips.map((c) => c.textContent?.replace('(invalid)', ''))).toEqual(['a@x.org', 'Bob', 'c@z.org', 'not-an-address', 'josé@exämple.de']);
+    expect(chips[3]?.className).toContain('is-invalid');
+    expect(chips[4]?.className).not.toContain('is-invalid');
+    expect(within(dialog).getByText('Not a valid email address: not-an-address')).toBeTruthy();
+    expect(to().getAttribute('aria-invalid')).toBe('true');
 
-    expect((await within(dialog).findByRole('alert')).textContent).toContain('The server refused bob@example.org');
-    expect(screen.getByRole('dialog', { name: 'New message' })).toBe(dialog);
-    expect(field('To').value).toBe('bob@example.org');
-    expect(field('Cc').value).toBe('carol@example.org');
-    expect(field('Subject').value).toBe('Lunch');
-    expect(field('Message').value).toBe('See you at noon.');
-    expect(screen.getByRole('status').textContent).toBe('');
+    await user.click(within(dialog).getByRole('button', { name: 'Send' }));
+    expect(within(dialog).getByRole('alert').textContent).toContain('invalid addresses before sending: not-an-address');
+    expect(posts(requests, '/api/messages/send')).toHaveLength(0);
+
+    await user.click(within(dialog).getByRole('button', { name: 'Remove not-an-address' }));
+    expect(to().getAttribute('aria-invalid')).toBeNull();
   });
 
-  it('sends, closes the dialog and announces "Message sent"', async () => {
-    document.cookie = 'mr_csrf=csrf-abc';
-    const { requests } = setup(json({ messageId: '<x@y>', savedToSent: true }, 202));
-    renderApp(<App />);
-    const { user, dialog, field } = await openCompose();
-    await user.type(field('To'), 'Bob <bob@example.org>; dave@example.org');
-    await user.type(field('Subject'), 'Hi');
-    await user.type(field('Message'), 'Hello Bob');
-    await user.click(within(dialog).getByRole('button', { name: 'Send' }));
-
-    await waitFor(() => expect(screen.getByRole('status').textContent).toBe('Message sent'));
-    expect(screen.queryByRole('dialog', { name: 'New message' })).toBeNull();
-    const post = requests.find((r) => r.method === 'POST' && r.path === '/api/messages/send');
-    expect(post?.body).toEqual({ to: ['bob@example.org', 'dave@example.org'], cc: [], subject: 'Hi', text: 'Hello Bob' });
-    expect(post?.headers['x-csrf-token']).toBe('csrf-abc');
-    document.cookie = 'mr_csrf=; expires=Thu, 01 Jan 1970 00:00:00 GMT';
-  });
-
-  it('discards', async () => {
-    setup(json({}));
+  it('asks for a recipient before sending', async () => {
+    const { requests } = setup();
     renderApp(<App />);
     const { user, dialog } = await openCompose();
-    await user.click(within(dialog).getByRole('button', { name: 'Discard' }));
-    expect(screen.queryByRole('dialog')).toBeNull();
+    await user.click(within(dialog).getByRole('button', { name: 'Send' }));
+    expect(within(dialog).getByRole('alert').textContent).toContain('Add at least one recipient.');
+    expect(posts(requests, '/api/messages/send')).toHaveLength(0);
+  });
+
+  it('suggests contacts in a listbox: arrows move aria-activedescendant, Enter picks', async () => {
+    setup({
+      'GET /api/contacts': (req) => ({
+        status: 200,
+        body: {
+          contacts: req.path.includes('q=bo')
+            ? [
+                { name: 'Bob Builder', address: 'bob@example.org', timesContacted: 3, lastContacted: null, saved: true },
+                { name: '', address: 'bobby@example.org', timesContacted: 1, lastContacted: null, saved: false },
+              ]
+            : [],
+        },
+      }),
+    });
+    renderApp(<App />);
+    const { user, dialog, to } = await openCompose();
+    await user.type(to(), 'bo');
+    const listbox = await within(dialog).findByRole('listbox', { name: 'Suggestions' });
+    expect(within(listbox).getAllByRole('option')).toHaveLength(2);
+    await user.keyboard('{ArrowDown}{ArrowDown}');
+    const active = to().getAttribute('aria-activedescendant');
+    expect(active).toBe(within(listbox).getAllByRole('option')[1]?.id);
+    await user.keyboard('{Enter}');
+    expect(chipsOf(dialog).map((c) => c.textContent)).toEqual(['bobby@example.org']);
   });
 });
 
-describe('parseRecipients', () => {
-  it('accepts commas, semicolons and display names', () => {
-    expect(parseRecipients(' a@x.org ,B <b@y.org>; ')).toEqual({ ok: true, addresses: ['a@x.org', 'b@y.org'] });
-    expect(parseRecipients('')).toEqual({ ok: true, addresses: [] });
-    expect(parseRecipients('a@x.org, bad')).toEqual({ ok: false, invalid: 'bad' });
+describe('sending', () => {
+  it('keeps everything and shows the error in an alert when the server refuses (422)', async () => {
+    setup({ 'POST /api/messages/send': apiError(422, 'recipient_refused', 'The server refused bob@example.org') });
+    renderApp(<App />);
+    const { user, dialog, to, field } = await openCompose();
+    await user.type(to(), 'bob@example.org');
+    await user.type(field('Subject'), 'Lunch');
+    await user.click(within(dialog).getByRole('button', { name: 'Send' }));
+    expect((await within(dialog).findByRole('alert')).textContent).toContain('The server refused bob@example.org');
+    expect(screen.getByRole('dialog', { name: 'New message' })).toBe(dialog);
+    expect(chipsOf(dialog).map((c) => c.textContent)).toEqual(['bob@example.org']);
+    expect(field('Subject').value).toBe('Lunch');
+  });
+
+  it('sends the whole state; with the undo delay a "Sending… Undo" status appears and Undo reopens compose', async () => {
+    document.cookie = 'mr_csrf=csrf-abc';
+    const sendAt = new Date(Date.now() + 10_000).toISOString();
+    const { requests } = setup({
+      'POST /api/messages/send': json({ id: 'out-1', status: 'pending', sendAt, subject: 'Hi', to: ['bob@example.org'], messageId: '<m@x>', error: null }, 202),
+      'DELETE /api/outbox/out-1': json({
+        state: { to: [{ name: '', address: 'bob@example.org' }], cc: [], bcc: [], subject: 'Hi', format: 'text', text: 'Hello Bob', html: '', attachments: [], priority: 'high', readReceipt: false },
+        attachments: [],
+      }),
+    });
+    renderApp(<App />);
+    const { user, dialog, to, field } = await openCompose();
+    await user.type(to(), 'Bob <bob@example.org>');
+    await user.type(field('Subject'), 'Hi');
+    const body = field('Message');
+    expect(body.value).toBe('\n\n-- \nAlice Example');
+    await user.click(body);
+    body.setSelectionRange(0, 0);
+    await user.keyboard('Hello Bob');
+    await user.click(within(dialog).getByRole('button', { name: 'Options' }));
+    await user.selectOptions(within(dialog).getByRole('combobox', { name: 'Priority' }), 'high');
+    await user.click(within(dialog).getByRole('checkbox', { name: 'Request read receipt' }));
+    await user.click(within(dialog).getByRole('button', { name: 'Send' }));
+
+    const status = await screen.findByText(/Sending… \d+ s/);
+    expect(status.getAttribute('role')).toBe('status');
+    expect(screen.queryByRole('dialog', { name: 'New message' })).toBeNull();
+    const post = posts(requests, '/api/messages/send')[0];
+    expect(post?.headers['x-csrf-token']).toBe('csrf-abc');
+    expect(post?.body).toMatchObject({
+      to: [{ name: 'Bob', address: 'bob@example.org' }],
+      cc: [],
+      bcc: [],
+      subject: 'Hi',
+      format: 'text',
+      text: 'Hello Bob\n\n-- \nAlice Example',
+      priority: 'high',
+      readReceipt: true,
+      identityId: 'id-alice',
+      attachments: [],
+    });
+    expect(localStorage.length).toBe(0);
+
+    await user.click(screen.getByRole('button', { name: 'Undo' }));
+    const reopened = await screen.findByRole('dialog', { name: 'New message' });
+    expect(posts(requests, '/api/outbox/out-1', 'DELETE')).toHaveLength(1);
+    expect(within(reopened).getByRole('textbox', { name: 'Subject' })).toHaveProperty('value', 'Hi');
+    expect(within(reopened).getByRole('textbox', { name: 'Message' })).toHaveProperty('value', 'Hello Bob');
+    expect(chipsOf(reopened).map((c) => c.textContent)).toEqual(['bob@example.org']);
+    expect(screen.queryByText(/Sending…/)).toBeNull();
+    document.cookie = 'mr_csrf=; expires=Thu, 01 Jan 1970 00:00:00 GMT';
+  });
+
+  it('reopens compose with the error when the held message fails', async () => {
+    const sendAt = new Date(Date.now() + 500).toISOString();
+    setup({
+      'POST /api/messages/send': json({ id: 'out-2', status: 'pending', sendAt, subject: 'Oops', to: ['bob@example.org'], messageId: '<m@x>', error: null }, 202),
+      'GET /api/outbox/out-2': json({ id: 'out-2', status: 'failed', sendAt, subject: 'Oops', to: ['bob@example.org'], messageId: '<m@x>', error: { code: 'recipient_refused', message: 'bob@example.org does not exist' } }),
+    });
+    renderApp(<App />);
+    const { user, dialog, to, field } = await openCompose();
+    await user.type(to(), 'bob@example.org');
+    await user.type(field('Subject'), 'Oops');
+    await user.click(within(dialog).getByRole('button', { name: 'Send' }));
+    const reopened = await screen.findByRole('dialog', { name: 'New message' }, { timeout: 4000 });
+    expect((await within(reopened).findByRole('alert')).textContent).toContain('bob@example.org does not exist');
+    expect(within(reopened).getByRole('textbox', { name: 'Subject' })).toHaveProperty('value', 'Oops');
+  });
+
+  it('schedules with "Send later"', async () => {
+    const { requests } = setup({
+      'POST /api/messages/send': (req) => ({ status: 202, body: { id: 'out-3', status: 'pending', sendAt: (req.body as { sendAt: string }).sendAt, subject: 'Later', to: [], messageId: '<m@x>', error: null } }),
+    });
+    renderApp(<App />);
+    const { user, dialog, to, field } = await openCompose();
+    await user.type(to(), 'bob@example.org');
+    await user.type(field('Subject'), 'Later');
+    await user.click(within(dialog).getByRole('button', { name: 'Send later' }));
+    await user.click(within(dialog).getByRole('button', { name: 'Tomorrow morning' }));
+    await waitFor(() => expect(screen.queryByRole('dialog', { name: 'New message' })).toBeNull());
+    const sendAt = new Date((posts(requests, '/api/messages/send')[0]?.body as { sendAt: string }).sendAt);
+    const expected = new Date();
+    expected.setDate(expected.getDate() + 1);
+    expected.setHours(8, 0, 0, 0);
+    expect(sendAt.getTime()).toBe(expected.getTime());
+    expect(screen.getByText(/^Scheduled for/)).toBeTruthy();
+  });
+});
+
+describe('identities and format', () => {
+  it('swaps the signature when the identity changes and converts when switching to rich text and back', async () => {
+    const { requests } = setup();
+    renderApp(<App />);
+    const { user, dialog, field } = await openCompose();
+    const from = within(dialog).getByRole('combobox', { name: 'From' });
+    expect(field('Message').value).toBe('\n\n-- \nAlice Example');
+    await user.selectOptions(from, 'id-work');
+    expect(field('Message').value).toBe('\n\n-- \nAlice, Work Inc.');
+    await user.click(within(dialog).getByRole('button', { name: 'Rich text' }));
+    await waitFor(() => expect(requests.some((r) => r.method === 'PATCH' && r.path === '/api/preferences' && (r.body as { composeFormat?: string }).composeFormat === 'html')).toBe(true));
+  });
+});
+
+describe('drafts', () => {
+  it('autosaves 3 s after the last change, keeps the returned uid, and writes a local copy', async () => {
+    vi.useFakeTimers({ shouldAdvanceTime: true });
+    const { requests } = setup({ 'PUT /api/drafts': json({ mailbox: 'Drafts', uid: 41 }) });
+    renderApp(<App />);
+    const user = userEvent.setup({ advanceTimers: vi.advanceTimersByTime.bind(vi) });
+    const { field } = await openCompose(user);
+    await user.type(field('Subject'), 'Plans');
+    await act(async () => {
+      vi.advanceTimersByTime(1_000);
+    });
+    expect(posts(requests, '/api/drafts', 'PUT')).toHaveLength(0);
+    expect(Object.keys(localStorage).some((k) => k.startsWith(RECOVERY_PREFIX))).toBe(true);
+    await act(async () => {
+      vi.advanceTimersByTime(2_500);
+    });
+    await waitFor(() => expect(posts(requests, '/api/drafts', 'PUT')).toHaveLength(1));
+    expect(posts(requests, '/api/drafts', 'PUT')[0]?.body).toMatchObject({ subject: 'Plans' });
+    expect(await screen.findByText('Saved')).toBeTruthy();
+
+    await user.type(field('Subject'), ' for Friday');
+    await act(async () => {
+      vi.advanceTimersByTime(3_500);
+    });
+    await waitFor(() => expect(posts(requests, '/api/drafts', 'PUT')).toHaveLength(2));
+    expect(posts(requests, '/api/drafts', 'PUT')[1]?.body).toMatchObject({ subject: 'Plans for Friday', draftUid: 41 });
+  });
+
+  it('saves on close and discards (deleting the draft) after confirming', async () => {
+    const { requests } = setup({ 'DELETE /api/drafts/7': () => ({ status: 204 }) });
+    renderApp(<App />);
+    const first = await openCompose();
+    await first.user.type(first.field('Subject'), 'Keep me');
+    await first.user.click(within(first.dialog).getByRole('button', { name: 'Save draft' }));
+    expect(screen.queryByRole('dialog', { name: 'New message' })).toBeNull();
+    await waitFor(() => expect(posts(requests, '/api/drafts', 'PUT')).toHaveLength(1));
+    expect(await screen.findByText('Draft saved')).toBeTruthy();
+    await waitFor(() => expect(Object.keys(localStorage).filter((k) => k.startsWith(RECOVERY_PREFIX))).toHaveLength(0));
+
+    vi.stubGlobal('confirm', vi.fn(() => true));
+    const second = await openCompose(first.user);
+    await second.user.type(second.field('Subject'), 'Throw away');
+    await act(async () => {
+      await new Promise((r) => setTimeout(r, 3_300));
+    });
+    await waitFor(() => expect(posts(requests, '/api/drafts', 'PUT')).toHaveLength(2));
+    await second.user.click(within(second.dialog).getByRole('button', { name: 'Discard' }));
+    expect(window.confirm).toHaveBeenCalled();
+    await waitFor(() => expect(posts(requests, '/api/drafts/7', 'DELETE')).toHaveLength(1));
+    expect(screen.queryByRole('dialog', { name: 'New message' })).toBeNull();
+    expect(Object.keys(localStorage).filter((k) => k.startsWith(RECOVERY_PREFIX))).toHaveLength(0);
+  });
+});
+
+describe('local recovery', () => {
+  it('offers a message left in this browser at start; Restore reopens it, Discard forgets it', async () => {
+    writeRecovery({
+      sessionId: 'left-behind',
+      savedAt: Date.now(),
+      state: { to: [{ name: '', address: 'bob@example.org' }], subject: 'Half written', format: 'text', text: 'Where was I' },
+      attachments: [],
+    });
+    setup();
+    renderApp(<App />);
+    const user = userEvent.setup();
+    const offer = await screen.findByRole('region', { name: 'Recover unsent message?' });
+    expect(offer.textContent).toContain('Half written');
+    await user.click(within(offer).getByRole('button', { name: 'Restore' }));
+    const dialog = await screen.findByRole('dialog', { name: 'New message' });
+    expect(within(dialog).getByRole('textbox', { name: 'Subject' })).toHaveProperty('value', 'Half written');
+    expect(within(dialog).getByRole('textbox', { name: 'Message' })).toHaveProperty('value', 'Where was I');
+    expect(chipsOf(dialog).map((c) => c.textContent)).toEqual(['bob@example.org']);
+    expect(screen.queryByRole('region', { name: 'Recover unsent message?' })).toBeNull();
+  });
+
+  it('Discard removes the stored copy', async () => {
+    writeRecovery({ sessionId: 'old', savedAt: Date.now(), state: { subject: 'Old' }, attachments: [] });
+    setup();
+    renderApp(<App />);
+    const offer = await screen.findByRole('region', { name: 'Recover unsent message?' });
+    fireEvent.click(within(offer).getByRole('button', { name: 'Discard' }));
+    expect(screen.queryByRole('region', { name: 'Recover unsent message?' })).toBeNull();
+    expect(localStorage.getItem(`${RECOVERY_PREFIX}old`)).toBeNull();
   });
 });

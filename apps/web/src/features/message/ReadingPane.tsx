@@ -19,7 +19,7 @@ import type { ExtraView } from './MessageExtras.js';
 
 const MessageExtras = lazy(() => import('./MessageExtras.js'));
 
-export type ReplyKind = 'reply' | 'all' | 'forward';
+export type ReplyKind = 'reply' | 'all' | 'forward' | 'forwardAttachment' | 'editAsNew' | 'editDraft';
 
 export interface ReadingPaneProps {
   mailbox: string | null;
@@ -37,6 +37,8 @@ export interface ReadingPaneProps {
   standalone?: boolean;
   /** The open message is in the Junk folder (offer "Not junk" instead of "Junk"). */
   inJunk?: boolean;
+  /** The open message is in the Drafts folder (offer "Edit draft"). */
+  inDrafts?: boolean;
 }
 
 function AddressRow({ label, list }: { label: string; list: readonly Address[] }) {
@@ -191,7 +193,7 @@ interface MessageViewProps extends Omit<ReadingPaneProps, 'mailbox' | 'uid'> {
   message: MessageDetailX;
 }
 
-function MessageView({ message, onReply, onBack, onAction, onOpenMessage, focusOnOpen = false, threadId, standalone = false, inJunk = false }: MessageViewProps) {
+function MessageView({ message, onReply, onBack, onAction, onOpenMessage, focusOnOpen = false, threadId, standalone = false, inJunk = false, inDrafts = false }: MessageViewProps) {
   const { t } = useTranslation();
   const flags = useUpdateFlags(message.mailbox, message.uid);
   const preferences = usePreferences();
@@ -232,6 +234,12 @@ function MessageView({ message, onReply, onBack, onAction, onOpenMessage, focusO
           <button type="button" className="btn btn-back" onClick={onBack}>
             <Icon name="back" />
             <span>{t('Back to messages')}</span>
+          </button>
+        )}
+        {inDrafts && (
+          <button type="button" className="btn btn-primary" onClick={() => onReply('editDraft', message)}>
+            <Icon name="pencil" />
+            <span>{t('Edit draft')}</span>
           </button>
         )}
         <button type="button" className="btn" onClick={() => onReply('reply', message)}>
@@ -298,6 +306,14 @@ function MessageView({ message, onReply, onBack, onAction, onOpenMessage, focusO
           </button>
           {menuOpen && (
             <div className="menu" role="group" aria-label={t('More actions')} onClick={() => setMenuOpen(false)}>
+              <button type="button" className="btn btn-ghost" onClick={() => onReply('forwardAttachment', message)}>
+                <Icon name="paperclip" />
+                {t('Forward as attachment')}
+              </button>
+              <button type="button" className="btn btn-ghost" onClick={() => onReply('editAsNew', message)}>
+                <Icon name="pencil" />
+                {t('Edit as new')}
+              </button>
               <button type="button" className="btn btn-ghost" onClick={() => setExtra({ kind: 'headers', mailbox: message.mailbox, uid: message.uid })}>
                 {t('Show all headers')}
               </button>
