@@ -1,6 +1,14 @@
 // Live updates: Server-Sent Events from /api/events turned into query invalidations.
 import type { QueryClient } from '@tanstack/react-query';
 import { mailboxKeys } from '../features/mailbox/mailbox.queries.js';
+import { outboxKeys } from '../features/outbox/outbox.queries.js';
+
+/** An outbox item was sent or failed (the `outbox` event). */
+export interface OutboxEvent {
+  id: string;
+  status: string;
+  error?: { code: string; message: string };
+}
 
 export interface MailboxEvent {
   type: 'watching' | 'exists' | 'expunge' | 'flags';
@@ -21,6 +29,7 @@ export const RECONNECT_MAX_MS = 30_000;
 export interface LiveUpdateOptions {
   onNewMail?: (event: MailboxEvent) => void;
   onStatus?: (connected: boolean) => void;
+  onOutbox?: (event: OutboxEvent) => void;
   url?: string;
 }
 
@@ -91,6 +100,15 @@ export function connectLiveUpdates(queryClient: QueryClient, options: LiveUpdate
         );
       }
       if (event.type === 'exists') options.onNewMail?.(event);
+    });
+    es.addEventListener('outbox', (e) => {
+      void queryClient.invalidateQueries({ queryKey: outboxKeys.all });
+      try {
+        const event = JSON.parse(String((e as MessageEvent).data)) as Partial<OutboxEvent>;
+        if (typeof event.id === 'string' && typeof event.status === 'string') options.onOutbox?.(event as OutboxEvent);
+      } catch {
+        // not an event we understand; the list is refreshed anyway
+      }
     });
     es.addEventListener('shutdown', reconnectLater);
     es.onerror = reconnectLater;

@@ -7,6 +7,8 @@ import { FolderIcon, Icon } from '../../components/Icon/Icon.js';
 import { folderDisplayName, isInbox, orderFolders } from './folders.js';
 import { quotaQuery } from './mailbox.queries.js';
 import { DRAG_TYPE } from './MessageList.js';
+import type { CancelSendResponse } from '@mailroom/shared';
+import { ScheduledButton } from '../outbox/ScheduledButton.js';
 
 const COLLAPSED_KEY = 'mailroom.collapsedFolders';
 
@@ -27,6 +29,8 @@ interface FolderPaneProps {
   onDropMessages: (destination: string, uids: number[]) => void;
   onEmpty: (path: string) => void;
   onManage: () => void;
+  /** A scheduled or failed send was cancelled from the "Scheduled" list: reopen it in compose. */
+  onEditScheduled?: (response: CancelSendResponse) => void;
 }
 
 function isEmptiable(m: Folder): boolean {
@@ -34,7 +38,7 @@ function isEmptiable(m: Folder): boolean {
   return s === '\\trash' || s === '\\junk';
 }
 
-export function FolderPane({ mailboxes, current, onSelect, onDropMessages, onEmpty, onManage }: FolderPaneProps) {
+export function FolderPane({ mailboxes, current, onSelect, onDropMessages, onEmpty, onManage, onEditScheduled }: FolderPaneProps) {
   const { t } = useTranslation();
   const [collapsed, setCollapsed] = useState(loadCollapsed);
   const [dropTarget, setDropTarget] = useState<string | null>(null);
@@ -141,6 +145,7 @@ export function FolderPane({ mailboxes, current, onSelect, onDropMessages, onEmp
               </li>
             );
           })}
+          <ScheduledButton onEdit={onEditScheduled} />
         </ul>
       </nav>
       <div className="folder-footer">
