@@ -103,8 +103,12 @@ function chooseIdentity(ctx: PrefillContext, addressed: Recipient[]): Identity |
     const wanted = ctx.identities.find((i) => i.id === ctx.identityId);
     if (wanted) return wanted;
   }
-  const targets = new Set(addressed.map((r) => lower(r.address)));
-  return ctx.identities.find((i) => targets.has(lower(i.email))) ?? ctx.identities.find((i) => i.isDefault) ?? ctx.identities[0];
+  // The first of your addresses in To, then Cc.
+  for (const r of addressed) {
+    const match = ctx.identities.find((i) => lower(i.email) === lower(r.address));
+    if (match) return match;
+  }
+  return ctx.identities.find((i) => i.isDefault) ?? ctx.identities[0];
 }
 
 interface Original {
