@@ -106,6 +106,11 @@ export const messageListQuery = z
     q: z.string().trim().max(500).optional(),
     /** One row per conversation. */
     threads: flag01.default(false),
+    /**
+     * previews=0: rows without their preview snippet (empty `preview`), which spares the server
+     * a body fetch per row; the webmail shows its first window that way and fills it in after.
+     */
+    previews: flag01.default(true),
   })
   .transform(({ offset, limit, page, pageSize, ...rest }) => {
     const size = limit ?? pageSize ?? 50;

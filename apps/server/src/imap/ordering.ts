@@ -1,8 +1,14 @@
 // Message order, search and conversations for the list view, over IMAP. Uses the server's SORT
 // and THREAD=REFERENCES (RFC 5256) when it has them, and computes the same in the BFF when it
 // does not (Dovecot has both; the fallback keeps any IMAP4rev1 server working). Results are cached
-// per connection and mailbox state (UIDVALIDITY, UIDNEXT, EXISTS), which every arrival or expunge
-// changes, so a 100,000-message folder is sorted once, not on every scroll.
+// per mailbox state (UIDVALIDITY, UIDNEXT, EXISTS), which every arrival or expunge changes, so a
+// 100,000-message folder is sorted once, not on every scroll. The cache is per connection, and
+// shared by every connection of the same account on the same server once the pool has named it
+// (setCacheScope): a new sign-in of the same user then starts from the order the last session
+// computed, as long as the mailbox holds the same messages. Every cached value depends on the set
+// of messages only (order keys, text and threading come from immutable message content, never
+// from flags), and a changed set always changes the state key: an arrival raises UIDNEXT, an
+// expunge alone lowers EXISTS.
 import type { ImapFlow } from 'imapflow';
 import type { SortKey } from '@mailroom/shared';
 
@@ -14,8 +20,25 @@ interface ExecClient {
 
 const SORT_CRITERIA: Record<SortKey, string> = { date: 'DATE', arrival: 'ARRIVAL', from: 'FROM', subject: 'SUBJECT', size: 'SIZE' };
 const CACHE_ENTRIES_PER_CLIENT = 8;
+/** Entries shared across connections (all accounts together); a 100,000-UID order is ~1 MB. */
+const SHARED_CACHE_ENTRIES = 32;
 
 const caches = new WeakMap<ImapFlow, Map<string, unknown>>();
+const scopes = new WeakMap<ImapFlow, string>();
+const shared = new Map<string, unknown>();
+
+/**
+ * Names the account and server a connection belongs to (e.g. "host:port user"), so that its
+ * orders and threads are shared with the other connections of the same account.
+ */
+export function setCacheScope(client: ImapFlow, scope: string) {
+  scopes.set(client, scope);
+}
+
+/** Forgets everything shared (tests). */
+export function clearSharedCache() {
+  shared.clear();
+}
 
 function stamp(client: ImapFlow): string {
   const m = client.mailbox;
@@ -23,14 +46,28 @@ function stamp(client: ImapFlow): string {
   return `${m.path}:${String(m.uidValidity)}:${String(m.uidNext)}:${m.exists}`;
 }
 
+function remember(cache: Map<string, unknown>, key: string, value: unknown, max: number) {
+  cache.delete(key);
+  cache.set(key, value);
+  while (cache.size > max) cache.delete(cache.keys().next().value as string);
+}
+
 async function cached<T>(client: ImapFlow, key: string, compute: () => Promise<T>): Promise<T> {
   let cache = caches.get(client);
   if (!cache) caches.set(client, (cache = new Map()));
   const full = `${stamp(client)}|${key}`;
   if (cache.has(full)) return cache.get(full) as T;
+  const scope = scopes.get(client);
+  const sharedKey = scope === undefined || !client.mailbox ? null : `${scope}\0${full}`;
+  if (sharedKey !== null && shared.has(sharedKey)) {
+    const value = shared.get(sharedKey) as T;
+    remember(shared, sharedKey, value, SHARED_CACHE_ENTRIES);
+    remember(cache, full, value, CACHE_ENTRIES_PER_CLIENT);
+    return value;
+  }
   const value = await compute();
-  cache.set(full, value);
-  while (cache.size > CACHE_ENTRIES_PER_CLIENT) cache.delete(cache.keys().next().value as string);
+  remember(cache, full, value, CACHE_ENTRIES_PER_CLIENT);
+  if (sharedKey !== null) remember(shared, sharedKey, value, SHARED_CACHE_ENTRIES);
   return value;
 }
 

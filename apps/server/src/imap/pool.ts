@@ -5,6 +5,7 @@
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import type { Logger } from 'pino';
 import { HttpError, mailServerUnavailable } from '../errors.js';
+import { setCacheScope } from './ordering.js';
 
 export interface ImapEndpoint {
   host: string;
@@ -37,7 +38,10 @@ export class ImapPool {
 
   /** Opens and authenticates a new connection. Rejects with 401 on bad credentials, 503 when unreachable. */
   async connect(account: MailAccount): Promise<ImapFlow> {
-    const client = new ImapFlow(clientOptions(this.endpointFor(account.email), account));
+    const endpoint = this.endpointFor(account.email);
+    const client = new ImapFlow(clientOptions(endpoint, account));
+    // Orders and threads computed on this connection serve the account's other sessions too.
+    setCacheScope(client, `${endpoint.host}:${endpoint.port} ${account.email}`);
     client.on('error', (err: Error) => this.logger.warn({ err: err.message }, 'imap connection error'));
     try {
       await client.connect();

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { unzipSync } from 'fflate';
+import { ImapFlow } from 'imapflow';
 import type { Mailbox, MessageDetail, MessageListResponse, MessageSummary, ThreadResponse } from '@mailroom/shared';
 import { BACKEND_KINDS, Browser, startTestStack, type BackendKind, type TestStack } from '../../test-support.js';
 import { asciiCasemapCompare, baseSubject } from '../../imap/ordering.js';
@@ -46,6 +47,18 @@ describe.each(BACKEND_KINDS as BackendKind[])('reading on %s', (kind) => {
     const newest = await list('sort=date&order=desc&limit=1');
     expect(newest.messages[0]?.subject).toBe('Welcome to Mailroom');
     expect(newest.messages[0]?.preview.length).toBeGreaterThan(10);
+  });
+
+  it('answers a window without preview snippets when asked (previews=0), the same rows otherwise', async () => {
+    for (const q of ['sort=date&order=desc&limit=20', 'sort=arrival&order=desc&limit=20', 'sort=subject&order=asc&limit=20&threads=1']) {
+      const full = await list(q);
+      const lite = await list(`${q}&previews=0`);
+      expect(lite.messages.map((m) => m.uid), q).toEqual(full.messages.map((m) => m.uid));
+      expect(lite.total).toBe(full.total);
+      expect(lite.messages.every((m) => m.preview === ''), q).toBe(true);
+      expect(full.messages.some((m) => m.preview.length > 0), q).toBe(true);
+      expect(lite.messages.map((m) => m.subject)).toEqual(full.messages.map((m) => m.subject));
+    }
   });
 
   it('lists every UID of a view for select all', async () => {
@@ -206,5 +219,31 @@ describe.each(BACKEND_KINDS as BackendKind[])('reading on %s', (kind) => {
     expect(q).toHaveProperty('usedBytes');
     expect(q).toHaveProperty('limitBytes');
     if (q.usedBytes !== null) expect(q.usedBytes).toBeGreaterThan(0);
+  });
+
+  it('a new session of the same user sees the mailbox as it is now, not an order an earlier session kept', async () => {
+    const before = await list('sort=date&order=desc&limit=100');
+    // mail arrives through another client (IMAP APPEND), newest date of all
+    const other = new ImapFlow({ host: stack.imap.host, port: stack.imap.port, secure: false, doSTARTTLS: false, auth: { user: 'alice@demo.test', pass: 'demo' }, logger: false });
+    await other.connect();
+    const subject = `Order cache check ${kind}`;
+    try {
+      await other.append('INBOX', `From: carol@demo.test\r\nTo: alice@demo.test\r\nSubject: ${subject}\r\nDate: ${new Date(Date.now() + 3_600_000).toUTCString()}\r\nMessage-ID: <cache-${kind}@demo.test>\r\n\r\nhello\r\n`);
+    } finally {
+      await other.logout();
+    }
+    const second = new Browser(stack.app);
+    expect((await second.login('alice@demo.test')).status).toBe(200);
+    const after = (await second.get('/api/mailboxes/INBOX/messages?sort=date&order=desc&limit=100')).body as MessageListResponse;
+    expect(after.total).toBe(before.total + 1);
+    expect(after.messages[0]?.subject).toBe(subject);
+    expect(after.messages.slice(1).map((m) => m.uid)).toEqual(before.messages.slice(0, 99).map((m) => m.uid));
+    // and it goes away again for a later session after an expunge
+    const uid = after.messages[0]!.uid;
+    expect((await second.send('post', '/api/mailboxes/INBOX/messages/actions', { uids: [uid], action: 'delete' })).status).toBeLessThan(300);
+    const third = new Browser(stack.app);
+    expect((await third.login('alice@demo.test')).status).toBe(200);
+    const again = (await third.get('/api/mailboxes/INBOX/messages?sort=date&order=desc&limit=100')).body as MessageListResponse;
+    expect(again.messages.map((m) => m.uid)).not.toContain(uid);
   });
 });

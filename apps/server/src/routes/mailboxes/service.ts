@@ -80,18 +80,24 @@ function toIso(d: Date | string | undefined): string {
 
 const SUMMARY_QUERY = { uid: true, flags: true, envelope: true, bodyStructure: true, size: true, internalDate: true } as const;
 
-/** Summaries (with previews) of the given UIDs, in the order given. */
-async function summaries(client: ImapFlow, uids: number[]): Promise<Map<number, MessageSummary>> {
+/** Summaries (with previews unless told otherwise) of the given UIDs, in the order given. */
+async function summaries(client: ImapFlow, uids: number[], withPreviews = true): Promise<Map<number, MessageSummary>> {
   const out = new Map<number, MessageSummary>();
   if (!uids.length) return out;
   const fetched = await client.fetchAll(uids.join(','), SUMMARY_QUERY, { uid: true });
-  const previews = await fetchPreviews(client, fetched);
+  const previews = withPreviews ? await fetchPreviews(client, fetched) : new Map<number, string>();
   for (const msg of fetched) out.set(msg.uid, summary(msg, previews.get(msg.uid) ?? ''));
   return out;
 }
 
 /** A window of a mailbox in the requested order, optionally searched and grouped into conversations. */
-export async function listMessages(client: ImapFlow, path: string, query: MessageListQuery, signal?: AbortSignal): Promise<MessageListResponse> {
+export async function listMessages(
+  client: ImapFlow,
+  path: string,
+  query: Omit<MessageListQuery, 'previews'> & { previews?: boolean },
+  signal?: AbortSignal,
+): Promise<MessageListResponse> {
+  const withPreviews = query.previews !== false;
   return withMailbox(client, path, async () => {
     // A window the browser no longer wants (scrolled past, aborted) is not fetched: requests for
     // one session's connection queue up, and a fling would otherwise wait behind all of them.
@@ -111,7 +117,7 @@ export async function listMessages(client: ImapFlow, path: string, query: Messag
       if (last >= 1 && first <= exists) {
         const fetched = await client.fetchAll(`${Math.max(1, first)}:${last}`, SUMMARY_QUERY);
         fetched.sort((a, b) => (order === 'desc' ? b.seq - a.seq : a.seq - b.seq));
-        const previews = await fetchPreviews(client, fetched);
+        const previews = withPreviews ? await fetchPreviews(client, fetched) : new Map<number, string>();
         for (const msg of fetched) messages.push(summary(msg, previews.get(msg.uid) ?? ''));
       }
       return { ...base, total: exists, messages };
@@ -126,7 +132,7 @@ export async function listMessages(client: ImapFlow, path: string, query: Messag
 
     if (!query.threads) {
       const window = ordered.slice(offset, offset + limit);
-      const byUid = await summaries(client, window);
+      const byUid = await summaries(client, window, withPreviews);
       return { ...base, total: ordered.length, messages: window.flatMap((uid) => byUid.get(uid) ?? []) };
     }
 
@@ -142,12 +148,23 @@ export async function listMessages(client: ImapFlow, path: string, query: Messag
       rows.push({ uid, thread });
     }
     const window = rows.slice(offset, offset + limit);
-    const byUid = await summaries(client, window.map((r) => r.uid));
+    const byUid = await summaries(client, window.map((r) => r.uid), withPreviews);
     const messages = window.flatMap((r) => {
       const s = byUid.get(r.uid);
       return s ? [{ ...s, threadId: String(Math.min(...r.thread)), threadSize: r.thread.length }] : [];
     });
     return { ...base, total: rows.length, messages };
+  });
+}
+
+/**
+ * Readies a fresh connection for the first page of the webmail, right after sign-in and while
+ * the browser is still on its way to ask: selects INBOX and computes its default order (date), so
+ * that the first window request finds both done (or under way, behind the mailbox lock).
+ */
+export async function prepareInbox(client: ImapFlow): Promise<void> {
+  await withMailbox(client, 'INBOX', async () => {
+    if (client.mailbox && client.mailbox.exists) await sortedUids(client, 'date');
   });
 }
 

@@ -6,6 +6,7 @@ import { HttpError } from '../../errors.js';
 import { clearSessionCookies, setSessionCookies } from '../../session/middleware.js';
 import { newCsrfToken, newSessionId, type SessionData } from '../../session/store.js';
 import { parseBody } from '../validate.js';
+import { prepareInbox } from '../mailboxes/service.js';
 
 export function sessionRouter(ctx: AppContext): Router {
   const router = Router();
@@ -40,6 +41,11 @@ export function sessionRouter(ctx: AppContext): Router {
     };
     await ctx.sessions.set(session);
     ctx.imap.adopt(id, client);
+    // The browser asks for INBOX's first window next: start on it now (SELECT, the sort), on this
+    // same connection, while the answer travels; the window request then waits less or not at all.
+    void ctx.imap.withClient(id, { email, password }, prepareInbox).catch((err: unknown) => {
+      ctx.logger.debug({ reqId: req.id, err: (err as Error).message }, 'inbox prefetch failed');
+    });
     setSessionCookies(req, res, session);
     ctx.logger.info({ reqId: req.id, user: email }, 'signed in');
     res.json({ user: { email } });

@@ -2,7 +2,7 @@ import { describe, expect, it, afterEach, vi } from 'vitest';
 import { screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { App } from '../../app/App.js';
-import { apiError, json, mailbox, mockApi, renderApp } from '../../test/api-mock.js';
+import { apiError, json, mailbox, mockApi, renderApp, summary } from '../../test/api-mock.js';
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -66,5 +66,55 @@ describe('sign-in', () => {
     await user.click(signOut);
     expect(await screen.findByRole('button', { name: 'Sign in' })).toBeTruthy();
     expect(requests.find((r) => r.method === 'DELETE')?.headers['x-csrf-token']).toBe('token-123');
+  });
+
+  it('asks for the first page all at once after signing in, and shows INBOX rows before their previews', async () => {
+    let signedIn = false;
+    let releaseFull: () => void = () => undefined;
+    const fullHeld = new Promise<void>((resolve) => (releaseFull = resolve));
+    const window = (previews: boolean) => ({
+      mailbox: 'INBOX',
+      total: 2,
+      offset: 0,
+      limit: 100,
+      sort: 'date',
+      order: 'desc',
+      messages: [2, 1].map((uid) => summary(uid, { preview: previews ? `Preview of ${uid}` : '' })),
+    });
+    const { requests } = mockApi({
+      'GET /api/session': () =>
+        signedIn ? { status: 200, body: { user: { email: 'alice@example.test' } } } : { status: 401, body: { error: { code: 'unauthorized', message: 'no' } } },
+      'POST /api/session': () => {
+        signedIn = true;
+        return { status: 200, body: { user: { email: 'alice@example.test' } } };
+      },
+      'GET /api/mailboxes': json({ mailboxes: [mailbox('INBOX', { name: 'INBOX', specialUse: '\\Inbox', total: 2 })] }),
+      'GET /api/mailboxes/INBOX/messages?offset=0&limit=100&sort=date&order=desc&previews=0': () => ({ status: 200, body: window(false) }),
+      // the full window (with previews) is held back until the rows without them are on screen
+      'GET /api/mailboxes/INBOX/messages?offset=0&limit=100&sort=date&order=desc': async () => {
+        await fullHeld;
+        return { status: 200, body: window(true) };
+      },
+    });
+    renderApp(<App />);
+    const user = userEvent.setup();
+    await user.type(await screen.findByLabelText('Email'), 'alice@example.test');
+    await user.type(screen.getByLabelText('Password'), 'secret');
+    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+
+    expect(await screen.findByRole('option', { name: /Subject 2/ })).toBeTruthy();
+    expect(screen.queryByText('Preview of 2')).toBeNull();
+    // everything the first page needs went out right after the sign-in answer, before any of it came back
+    const after = requests.slice(requests.findIndex((r) => r.method === 'POST') + 1).map((r) => `${r.method} ${r.path}`);
+    expect(after.slice(0, 4)).toEqual([
+      'GET /api/mailboxes/INBOX/messages?offset=0&limit=100&sort=date&order=desc&previews=0',
+      'GET /api/mailboxes/INBOX/messages?offset=0&limit=100&sort=date&order=desc',
+      'GET /api/mailboxes',
+      'GET /api/preferences',
+    ]);
+    releaseFull();
+    expect(await screen.findByText('Preview of 2')).toBeTruthy();
+    // the full window replaced the first one; no other window was asked for
+    expect(requests.filter((r) => r.path.includes('/messages?')).length).toBe(2);
   });
 });

@@ -2,6 +2,9 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import type { LoginRequest, SessionResponse } from '@mailroom/shared';
 import { api } from '../../lib/http.js';
 import { authKeys, sessionQuery, type Session } from './auth.queries.js';
+import { DEFAULT_VIEW } from '../../lib/api-types.js';
+import { prefetchFirstPage } from '../mailbox/mailbox.queries.js';
+import { preferencesKeys, preferencesQuery, type Preferences } from '../settings/preferences.js';
 
 export function useSession() {
   return useQuery(sessionQuery());
@@ -12,6 +15,10 @@ export function useSignIn() {
   return useMutation({
     mutationFn: (body: LoginRequest) => api.post<SessionResponse>('/api/session', body),
     onSuccess: (session) => {
+      // The first page's requests go out now, together, not after the app has rendered.
+      const conversations = queryClient.getQueryData<Preferences>(preferencesKeys.all)?.conversationView ?? false;
+      prefetchFirstPage(queryClient, { ...DEFAULT_VIEW, threads: conversations });
+      void queryClient.prefetchQuery(preferencesQuery());
       queryClient.setQueryData<Session>(authKeys.session, session);
     },
   });
