@@ -16,8 +16,9 @@ export const outboxQuery = () =>
     queryFn: ({ signal }) => api.get<OutboxListResponse>('/api/outbox', signal),
     select: (data) => data.items.filter(isOpenItem).sort((a, b) => a.sendAt.localeCompare(b.sendAt)),
     staleTime: 30_000,
-    // The `outbox` event refreshes it; a slow poll covers a stream that is down.
-    refetchInterval: 5 * 60_000,
+    // The `outbox` event refreshes it (sent, failed); compose invalidates it after a send. A poll covers
+    // a stream that is down: every 30 s while something waits, else every 2 minutes.
+    refetchInterval: (query) => (query.state.data?.items.some((i) => i.status === 'pending' || i.status === 'sending') ? 30_000 : 120_000),
   });
 
 /** Cancels a send (undo, or a scheduled/failed one): the message comes back to reopen in compose. */
