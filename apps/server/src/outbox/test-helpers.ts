@@ -69,7 +69,6 @@ export async function fetchSignIn(base: string, email: string): Promise<string> 
 
 export interface SseEvent {
   event: string;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   data: any;
 }
 

@@ -40,7 +40,9 @@ describe.each(['embedded', 'dovecot-postfix'] as const)('sending at once with th
     const raw = await withImap(stack.imap, 'bob@demo.test', async (c) => {
       const lock = await c.getMailboxLock('INBOX');
       try {
-        return (await c.fetchOne(String(uid), { source: true }, { uid: true }))!.source!;
+        const msg = await c.fetchOne(String(uid), { source: true }, { uid: true });
+        if (!msg || !msg.source) throw new Error('message not found');
+        return msg.source;
       } finally {
         lock.release();
       }

@@ -223,7 +223,9 @@ describe('send later', () => {
       const raw = await withImap(backend.imap, 'bob@demo.test', async (c) => {
         const lock = await c.getMailboxLock('INBOX');
         try {
-          return (await c.fetchOne(String(bobSees[0]), { source: true }, { uid: true }))!.source!;
+          const msg = await c.fetchOne(String(bobSees[0]), { source: true }, { uid: true });
+          if (!msg || !msg.source) throw new Error('message not found');
+          return msg.source;
         } finally {
           lock.release();
         }
