@@ -103,6 +103,16 @@ describe('RichEditor', () => {
     const empty = '<p>x</p><div data-mailroom-signature=""></div>';
     act(() => ref.current!.setContent(empty));
     expect(ref.current!.getHTML()).toContain('data-mailroom-signature=""');
+    // Inline-only signature content is wrapped, the marker stays.
+    act(() => ref.current!.setContent('<p>a</p><div data-mailroom-signature="">-- <br>Ann</div>'));
+    expect(ref.current!.getHTML()).toBe('<p>a</p><div data-mailroom-signature=""><p>-- <br>Ann</p></div>');
+  });
+
+  it('keeps the forwarded block the server writes on forward', () => {
+    const html =
+      '<p></p><div data-mailroom-signature=""><p>Ann</p></div><div data-mailroom-forward=""><p>-------- Forwarded Message --------</p><p>Hello</p></div>';
+    const { ref } = setup(html);
+    expect(ref.current!.getHTML()).toBe(html);
   });
 
   it('uploads a pasted image and inserts it at the cursor', async () => {

@@ -6,7 +6,7 @@ import StarterKit from '@tiptap/starter-kit';
 import Image from '@tiptap/extension-image';
 import { Placeholder } from '@tiptap/extensions';
 import type { EditorView } from '@tiptap/pm/view';
-import { Signature } from './signature.js';
+import { ForwardBlock, QuoteBlock, Signature } from './signature.js';
 import { isSafeLink, normalizeLink } from './links.js';
 import './RichEditor.css';
 
@@ -104,6 +104,8 @@ export const RichEditor = forwardRef<RichEditorHandle, RichEditorProps>(function
       Image.configure({ inline: true, allowBase64: false }),
       Placeholder.configure({ placeholder: placeholder ?? '' }),
       Signature,
+      ForwardBlock,
+      QuoteBlock,
     ],
     content: initialHtml,
     autofocus: autoFocus ? 'start' : false,
