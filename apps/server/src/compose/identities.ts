@@ -1,18 +1,11 @@
-// The user's identities for compose, through ctx.identities (IdentityRepository) when the context
-// has one; otherwise a single default identity made from the account address.
+// The user's identities for compose (ctx.identities), and picking the one a message goes out from.
 import type { Identity } from '@mailroom/shared';
 import type { AppContext } from '../context.js';
-import type { IdentityRepository } from '../data/identities.js';
 
-const repoOf = (ctx: AppContext) => (ctx as AppContext & { identities?: IdentityRepository }).identities;
-
-/** The user's identities, the default first. */
+/** The user's identities, the default first (one made from the account address when none is stored). */
 export async function userIdentities(ctx: AppContext, user: string): Promise<Identity[]> {
-  const repo = repoOf(ctx);
-  if (repo) {
-    const list = await repo.list(user);
-    if (list.length) return list;
-  }
+  const list = await ctx.identities.list(user);
+  if (list.length) return list;
   return [{ id: 'default', name: '', email: user, replyTo: null, signatureHtml: '', isDefault: true }];
 }
 

@@ -15,6 +15,8 @@ import { parseBody } from '../validate.js';
 /** The raw source of one message. */
 export async function fetchSource(client: ImapFlow, mailbox: string, uid: number): Promise<Buffer> {
   return withMailbox(client, mailbox, async () => {
+    // The connection may not have heard of mail that arrived since its last command (not in IDLE while in use).
+    await client.noop();
     const msg = await client.fetchOne(String(uid), { uid: true, source: true }, { uid: true });
     if (!msg || !msg.source) throw notFound(`Message ${uid}`);
     return msg.source;

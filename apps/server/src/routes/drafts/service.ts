@@ -32,6 +32,7 @@ export async function saveDraft(client: ImapFlow, raw: Buffer, previousUid: numb
   const appended = await client.append(mailbox, raw, ['\\Draft', '\\Seen']);
   let uid: number | null = appended && typeof appended.uid === 'number' && appended.uid > 0 ? appended.uid : null;
   await withMailbox(client, mailbox, async () => {
+    await client.noop();
     if (uid === null) {
       const messageId = messageIdOf(raw);
       if (messageId) {
@@ -52,6 +53,7 @@ export async function saveDraft(client: ImapFlow, raw: Buffer, previousUid: numb
 export async function deleteDraft(client: ImapFlow, uid: number): Promise<void> {
   const mailbox = await draftsMailbox(client);
   await withMailbox(client, mailbox, async () => {
+    await client.noop();
     const existing = await client.search({ uid: String(uid) }, { uid: true });
     if (!existing || !existing.includes(uid)) throw notFound(`Draft ${uid}`);
     await client.messageDelete(String(uid), { uid: true });
