@@ -10,7 +10,8 @@ import type { AppContext } from '../context.js';
 import { outboxItemToApi } from '../data/outbox.js';
 import { HttpError } from '../errors.js';
 import { accountOf } from '../session/middleware.js';
-import { submissionCapabilities, submit } from '../smtp/submit.js';
+import { smtpFeatures } from '../compose/limits.js';
+import { submit } from '../smtp/submit.js';
 import { afterSend } from './after-send.js';
 
 /** The latest a message can be scheduled. */
@@ -38,10 +39,10 @@ export async function sendFromCompose(ctx: AppContext, req: Request, state: Comp
   if (!identity) throw new HttpError(404, 'not_found', 'The chosen identity does not exist (any more). Pick another sender.');
 
   const endpoint = ctx.routing.for(account.email).smtp;
-  const caps = await submissionCapabilities(endpoint);
+  const caps = await smtpFeatures(endpoint);
   const hostname = domainToASCII(identity.email.slice(identity.email.lastIndexOf('@') + 1)) || 'localhost';
-  const composed = await composeMime(state, { identity, hostname, owner: user, uploads: ctx.uploads, smtpUtf8: caps.smtpUtf8 });
-  const limit = Math.min(ctx.config.maxMessageBytes, caps.maxSize ?? Number.POSITIVE_INFINITY);
+  const composed = await composeMime(state, { identity, hostname, owner: user, uploads: ctx.uploads, smtpUtf8: caps?.smtpUtf8 ?? false });
+  const limit = Math.min(ctx.config.maxMessageBytes, caps?.size ?? Number.POSITIVE_INFINITY);
   if (composed.wire.length > limit) {
     throw new HttpError(413, 'message_too_large', `The message is ${composed.wire.length} bytes; the limit is ${limit}.`);
   }
