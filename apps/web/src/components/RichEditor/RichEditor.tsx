@@ -1,5 +1,5 @@
 // The HTML mail editor (tiptap 3). Lazy-loaded: import it with React.lazy(() => import('…/RichEditor.js')).
-import { forwardRef, useEffect, useId, useImperativeHandle, useRef, useState, type KeyboardEvent as ReactKeyboardEvent } from 'react';
+import { forwardRef, useEffect, useId, useImperativeHandle, useRef, useState, type KeyboardEvent as ReactKeyboardEvent, type ReactNode } from 'react';
 import { useTranslation } from 'react-i18next';
 import { EditorContent, useEditor, useEditorState, type Editor } from '@tiptap/react';
 import StarterKit from '@tiptap/starter-kit';
@@ -232,7 +232,7 @@ function Toolbar({ editor }: { editor: Editor }) {
     controls[next]?.focus();
   };
 
-  const button = (name: string, glyph: string, active: boolean | null, run: () => void, className?: string) => (
+  const button = (name: string, glyph: ReactNode, active: boolean | null, run: () => void, className?: string) => (
     <button
       type="button"
       data-toolbar-item=""
@@ -266,17 +266,41 @@ function Toolbar({ editor }: { editor: Editor }) {
         {button(t('Italic'), 'I', state.italic, () => editor.chain().focus().toggleItalic().run(), 'is-italic')}
         {button(t('Underline'), 'U', state.underline, () => editor.chain().focus().toggleUnderline().run(), 'is-underline')}
         {button(t('Strikethrough'), 'S', state.strike, () => editor.chain().focus().toggleStrike().run(), 'is-strike')}
-        {button(t('Code'), '</>', state.code, () => editor.chain().focus().toggleCode().run())}
+        {button(t('Code'), <ToolIcon name="code" />, state.code, () => editor.chain().focus().toggleCode().run())}
         <span className="rich-editor-sep" aria-hidden="true" />
-        {button(t('Bulleted list'), '•', state.bulletList, () => editor.chain().focus().toggleBulletList().run())}
-        {button(t('Numbered list'), '1.', state.orderedList, () => editor.chain().focus().toggleOrderedList().run())}
-        {button(t('Quote'), '❝', state.blockquote, () => editor.chain().focus().toggleBlockquote().run())}
-        {button(t('Link'), '🔗', state.link, () => setLinkOpen((v) => !v))}
+        {button(t('Bulleted list'), <ToolIcon name="bulletList" />, state.bulletList, () => editor.chain().focus().toggleBulletList().run())}
+        {button(t('Numbered list'), <ToolIcon name="orderedList" />, state.orderedList, () => editor.chain().focus().toggleOrderedList().run())}
+        {button(t('Quote'), <ToolIcon name="quote" />, state.blockquote, () => editor.chain().focus().toggleBlockquote().run())}
+        {button(t('Link'), <ToolIcon name="link" />, state.link, () => setLinkOpen((v) => !v))}
         <span className="rich-editor-sep" aria-hidden="true" />
-        {button(t('Clear formatting'), 'T̸', null, () => editor.chain().focus().unsetAllMarks().clearNodes().run())}
+        {button(t('Clear formatting'), <ToolIcon name="clear" />, null, () => editor.chain().focus().unsetAllMarks().clearNodes().run())}
       </div>
       {linkOpen && <LinkPrompt editor={editor} onClose={() => setLinkOpen(false)} />}
     </div>
+  );
+}
+
+const TOOL_ICONS: Record<string, ReactNode> = {
+  code: <path d="m8 7-5 5 5 5M16 7l5 5-5 5" />,
+  bulletList: (
+    <>
+      <path d="M9 6h11M9 12h11M9 18h11" />
+      <circle cx="4.5" cy="6" r="1" fill="currentColor" />
+      <circle cx="4.5" cy="12" r="1" fill="currentColor" />
+      <circle cx="4.5" cy="18" r="1" fill="currentColor" />
+    </>
+  ),
+  orderedList: <path d="M10 6h10M10 12h10M10 18h10M4 4h1.5v4M4 8h3M4 11.5c0-.8.7-1.5 1.5-1.5S7 10.7 7 11.5 4 14 4 14h3M4 16.5h3l-1.5 1.5c.8 0 1.5.4 1.5 1.2S6.3 20.5 5.5 20.5 4 20 4 20" />,
+  quote: <path d="M4 18v-5a5 5 0 0 1 5-5M4 13h5v5H4M13 18v-5a5 5 0 0 1 5-5M13 13h5v5h-5" />,
+  link: <path d="M10 14a4 4 0 0 0 5.7 0l3-3a4 4 0 0 0-5.7-5.7l-1 1M14 10a4 4 0 0 0-5.7 0l-3 3a4 4 0 0 0 5.7 5.7l1-1" />,
+  clear: <path d="M6 5h12M12 5l-4 14M4 4l16 16" />,
+};
+
+function ToolIcon({ name }: { name: keyof typeof TOOL_ICONS }) {
+  return (
+    <svg viewBox="0 0 24 24" width="18" height="18" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinecap="round" strokeLinejoin="round" aria-hidden="true" focusable="false">
+      {TOOL_ICONS[name]}
+    </svg>
   );
 }
 
