@@ -313,9 +313,16 @@ export interface ParsedBody {
 
 /**
  * The body of a parsed message for compose: HTML with its cid: images saved as uploads and the src
- * rewritten to /api/uploads/ID; the other attachments saved as uploads too.
+ * rewritten to /api/uploads/ID; the other attachments saved as uploads too (with `withAttachments`).
  */
-export async function bodyFromParsed(parsed: ParsedMail, owner: string, uploads: UploadStore, withAttachments = true): Promise<ParsedBody> {
+export async function bodyFromParsed(
+  parsed: ParsedMail,
+  owner: string,
+  uploads: UploadStore,
+  withAttachments = true,
+  /** false: cid: images are not made uploads for the HTML (they count as attachments instead). */
+  inlineImages = true,
+): Promise<ParsedBody> {
   const html = typeof parsed.html === 'string' ? parsed.html : '';
   const cids = new Map<string, Attachment>();
   for (const a of parsed.attachments) {
@@ -325,7 +332,7 @@ export async function bodyFromParsed(parsed: ParsedMail, owner: string, uploads:
   const usedCids = new Set<string>();
   const savedCids = new Map<string, string>(); // cid → upload id
   let rewritten = html;
-  if (html) {
+  if (html && inlineImages) {
     for (const m of html.matchAll(CID_IMG)) {
       const cid = m[3]!.trim();
       const part = cids.get(cid.toLowerCase());

@@ -134,6 +134,8 @@ describe('prefill from an original message', () => {
     expect((await uploads.read(owner, attachments[0]!.id))?.content.toString()).toBe('%PDF');
 
     const text = await prefillFromMime('forward', original, source, ctx({ format: 'text' }));
+    // In plain text the inline image travels as an attachment.
+    expect(text.attachments.map((a) => a.filename)).toEqual(['pic.png', 'Plan – März.pdf']);
     expect(text.state.text).toMatch(/-------- Forwarded Message --------\nFrom: Bob Ünal <bob@demo.test>\nDate: .+\nSubject: AW: Re: Plan für Montag\nTo: .+\nCc: .+\n\nHallo Alice & co/);
   });
 

@@ -135,7 +135,8 @@ function describe(parsed: ParsedMail): Original {
 
 /** The original's body for quoting or forwarding: HTML (inline images as uploads) and text. */
 async function originalBody(o: Original, ctx: PrefillContext, withAttachments: boolean) {
-  const body = await bodyFromParsed(o.parsed, ctx.owner, ctx.uploads, withAttachments);
+  // In plain text the inline images cannot stay inline: a forward carries them as attachments.
+  const body = await bodyFromParsed(o.parsed, ctx.owner, ctx.uploads, withAttachments, ctx.format === 'html');
   const html = body.html ? bodyHtml(body.html) : '';
   const text = body.text || (html ? textFromHtml(html) : '');
   return { html, text, attachments: body.attachments };
