@@ -209,10 +209,12 @@ function IdentityForm({ identity, onDone }: { identity: Identity | null; onDone:
           />
         </Suspense>
       </div>
-      <label className="toggle field">
-        <input type="checkbox" checked={isDefault} onChange={(e) => setIsDefault(e.target.checked)} />
-        <span>{t('Use as default identity')}</span>
-      </label>
+      <div className="field">
+        <label className="toggle identity-default">
+          <input type="checkbox" checked={isDefault} onChange={(e) => setIsDefault(e.target.checked)} />
+          <span>{t('Use as default identity')}</span>
+        </label>
+      </div>
       {save.isError && (
         <p role="alert" className="inline-error">
           {save.error.message}
