@@ -13,14 +13,15 @@ import { fetchSignIn, listen, openEvents, specialUse, uidsWithSubject, withImap,
 
 const outboxItem = async (b: Browser, id: string) => (await b.get(`/api/outbox/${id}`)).body as OutboxItem;
 
-describe('the outbox: undo send, delayed and scheduled sends', () => {
+// IMAP behaviour (Drafts, flags, Sent) and submission differ between servers: both are used.
+describe.each(['embedded', 'dovecot-postfix'] as const)('the outbox with the %s backend: undo send, delayed sends, failures', (kind) => {
   let stack: TestStack;
   let alice: Browser;
   let server: Listening;
   let cookie: string;
 
   beforeAll(async () => {
-    stack = await startTestStack({ perUser: 3 });
+    stack = await startTestStack({ backend: kind, perUser: 3 });
     alice = new Browser(stack.app);
     expect((await alice.login('alice@demo.test')).status).toBe(200);
     server = await listen(stack.app);
