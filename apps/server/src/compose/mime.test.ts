@@ -225,6 +225,17 @@ describe('drafts round trip', () => {
     expect(back.attachments).toEqual([]);
   });
 
+  it('keeps the body exactly, down to the trailing line breaks', async () => {
+    for (const text of ['abc', 'abc\n', 'abc\n\n', '\n\nabc', '', '\n']) {
+      const back = await stateFromMime(await draftMime(state({ text }), opts), owner, uploads);
+      expect(back.state.text).toBe(text);
+    }
+    for (const html of ['', '<p></p>', '<p>x</p>\n']) {
+      const back = await stateFromMime(await draftMime(state({ format: 'html', html }), opts), owner, uploads);
+      expect(back.state.html).toBe(html);
+    }
+  });
+
   it('reads a sent copy (no draft header) back: format from the parts, priority and receipt from the headers', async () => {
     const mail = await composeMime(state({ to: ['bob@demo.test'], bcc: ['dave@demo.test'], subject: 'Sent', format: 'html', html: '<p>Hi</p>', priority: 'high', readReceipt: true }), opts);
     const back = await stateFromMime(mail.sentCopy, owner, uploads);

@@ -58,6 +58,8 @@ interface DraftMeta {
   source?: ComposeState['source'];
   inReplyTo?: string;
   references?: string[];
+  /** How many line breaks the body ended with (MIME bodies do not keep that exactly). */
+  trailingNewlines?: number;
 }
 
 /** Matches <img ... src="/api/uploads/ID"> (also with an absolute origin in front). */
@@ -234,6 +236,7 @@ export async function draftMime(state: ComposeState, opts: ComposeOptions): Prom
     source: full.source,
     inReplyTo: full.inReplyTo,
     references: full.references,
+    trailingNewlines: trailingNewlines(full.format === 'html' ? full.html : full.text),
   };
   const encoded = Buffer.from(JSON.stringify(meta), 'utf8').toString('base64url');
   // Folded in chunks so no header line gets too long (folding whitespace is removed when read).
@@ -366,6 +369,8 @@ export async function bodyFromParsed(
   };
 }
 
+const trailingNewlines = (s: string) => s.length - s.replace(/\n+$/, '').length;
+
 const normaliseNewlines = (s: string) => s.replace(/\r\n/g, '\n');
 
 /** mailparser with cid: links kept (bodyFromParsed turns them into uploads) and no generated HTML. */
@@ -383,6 +388,11 @@ export async function stateFromMime(raw: Buffer, owner: string, uploads: UploadS
   let text = '';
   if (format === 'html') html = body.html || escapeHtml(body.text).replace(/\n/g, '<br>');
   else text = body.text || (body.html ? textFromHtml(body.html) : '');
+  const wanted = meta.trailingNewlines;
+  if (typeof wanted === 'number' && Number.isInteger(wanted) && wanted >= 0 && wanted < 1000) {
+    if (format === 'html') html = html.replace(/\n+$/, '') + '\n'.repeat(wanted);
+    else text = text.replace(/\n+$/, '') + '\n'.repeat(wanted);
+  }
 
   const references = meta.references ?? referencesOf(parsed);
   const inReplyTo = meta.inReplyTo ?? (parsed.inReplyTo || undefined);
