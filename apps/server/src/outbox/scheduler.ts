@@ -68,6 +68,7 @@ export class OutboxScheduler {
     const recovered = this.deps.store.recoverInterrupted();
     if (recovered) this.deps.logger.warn({ recovered }, 'outbox items interrupted while sending will be sent again');
     this.deps.store.purgeFinished();
+    this.lastPurge = Date.now();
     this.arm();
   }
 
@@ -103,7 +104,13 @@ export class OutboxScheduler {
       });
   }
 
+  private lastPurge = 0;
+
   private async runDue() {
+    if (Date.now() - this.lastPurge > MAX_SLEEP_MS) {
+      this.lastPurge = Date.now();
+      this.deps.store.purgeFinished();
+    }
     for (;;) {
       const ids = this.deps.store.dueIds(Date.now(), CONCURRENCY);
       if (ids.length === 0 || this.stopped) return;
