@@ -100,7 +100,9 @@ async function setup(failures: number, retryDelaysMs: number[]) {
 describe('OutboxScheduler', () => {
   it('retries a temporary failure with backoff, then sends once and records the contacts', async () => {
     const { smtp, store, contacts, sse, item } = await setup(2, [10, 10, 10]);
-    await expect.poll(() => store.get(item.id)?.status, { timeout: 10_000, interval: 20 }).toBe('sent');
+    // the event comes last, after what follows the send
+    await expect.poll(() => sse.events.length, { timeout: 10_000, interval: 20 }).toBe(1);
+    expect(store.get(item.id)?.status).toBe('sent');
     expect(smtp.received).toHaveLength(1);
     expect(smtp.received[0]).toContain('Subject: retry');
     expect(store.get(item.id)).toMatchObject({ attempts: 3, sealedPassword: null, error: null });
