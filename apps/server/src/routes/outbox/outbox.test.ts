@@ -219,8 +219,8 @@ describe('send later', () => {
       const after = new Browser(createApp(ctx));
       await after.login('alice@demo.test');
       await expect.poll(async () => (await outboxItem(after, id)).status, { timeout: 15_000, interval: 200 }).toBe('sent');
+      await expect.poll(() => uidsWithSubject(backend.imap, 'bob@demo.test', 'INBOX', subject), { timeout: 10_000, interval: 200 }).toHaveLength(1);
       const bobSees = await uidsWithSubject(backend.imap, 'bob@demo.test', 'INBOX', subject);
-      expect(bobSees).toHaveLength(1);
       const raw = await withImap(backend.imap, 'bob@demo.test', async (c) => {
         const lock = await c.getMailboxLock('INBOX');
         try {
@@ -232,7 +232,8 @@ describe('send later', () => {
         }
       });
       expect((await simpleParser(raw)).text?.trim()).toBe('see you');
-      expect(await uidsWithSubject(backend.imap, 'alice@demo.test', '\\Sent', subject)).toHaveLength(1);
+      // the Sent copy follows the send (recorded as sent first, so a crash never sends twice)
+      await expect.poll(() => uidsWithSubject(backend.imap, 'alice@demo.test', '\\Sent', subject), { timeout: 10_000, interval: 200 }).toHaveLength(1);
     } finally {
       await closeContext(ctx);
       await backend.close();
