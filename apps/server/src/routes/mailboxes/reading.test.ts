@@ -59,6 +59,17 @@ describe.each(BACKEND_KINDS as BackendKind[])('reading on %s', (kind) => {
       expect(full.messages.some((m) => m.preview.length > 0), q).toBe(true);
       expect(lite.messages.map((m) => m.subject)).toEqual(full.messages.map((m) => m.subject));
     }
+    // the first screen after sign-in: both windows and the folder list at once (the list waits for the first window)
+    const fresh = new Browser(stack.app);
+    expect((await fresh.login('alice@demo.test')).status).toBe(200);
+    const [lite, full, folders] = await Promise.all([
+      fresh.get('/api/mailboxes/INBOX/messages?sort=date&order=desc&limit=100&previews=0'),
+      fresh.get('/api/mailboxes/INBOX/messages?sort=date&order=desc&limit=100'),
+      fresh.get('/api/mailboxes'),
+    ]);
+    expect([lite.status, full.status, folders.status]).toEqual([200, 200, 200]);
+    expect((lite.body as MessageListResponse).messages.map((m) => m.uid)).toEqual((full.body as MessageListResponse).messages.map((m) => m.uid));
+    expect((folders.body as { mailboxes: Mailbox[] }).mailboxes.some((m) => m.path === 'INBOX')).toBe(true);
   });
 
   it('lists every UID of a view for select all', async () => {

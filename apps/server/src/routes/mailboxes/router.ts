@@ -26,8 +26,14 @@ export function mailboxesRouter(ctx: AppContext): Router {
 
   const mailboxOf = (req: Request) => String(req.params.mailbox);
 
+  // A window asked for without previews is the webmail's first screen after sign-in; the folder
+  // list asked for in the same breath waits for it, so that LIST + STATUS of every folder (slow on
+  // some servers) does not get onto the session's IMAP connection ahead of the rows.
+  const firstScreens = new Map<string, Promise<unknown>>();
+
   router.get('/', async (req, res) => {
     const all = req.query.all === '1' || req.query.all === 'true';
+    await firstScreens.get(req.session!.id)?.catch(() => undefined);
     const mailboxes = await withClient(req, (c) => listMailboxes(c, all));
     res.json({ mailboxes });
   });
@@ -59,7 +65,13 @@ export function mailboxesRouter(ctx: AppContext): Router {
     res.on('close', () => {
       if (!res.writableFinished) cancelled.abort();
     });
-    res.json(await withClient(req, (c) => listMessages(c, mailboxOf(req), q, cancelled.signal)));
+    const work = withClient(req, (c) => listMessages(c, mailboxOf(req), q, cancelled.signal));
+    const id = req.session!.id;
+    if (!q.previews && !firstScreens.has(id)) {
+      firstScreens.set(id, work);
+      void work.catch(() => undefined).finally(() => firstScreens.get(id) === work && firstScreens.delete(id));
+    }
+    res.json(await work);
   });
 
   router.get('/:mailbox/uids', async (req, res) => {

@@ -4,7 +4,7 @@ import { api } from '../../lib/http.js';
 import { authKeys, sessionQuery, type Session } from './auth.queries.js';
 import { DEFAULT_VIEW } from '../../lib/api-types.js';
 import { prefetchFirstPage } from '../mailbox/mailbox.queries.js';
-import { preferencesKeys, preferencesQuery, type Preferences } from '../settings/preferences.js';
+import { preferencesQuery } from '../settings/preferences.js';
 
 export function useSession() {
   return useQuery(sessionQuery());
@@ -15,10 +15,12 @@ export function useSignIn() {
   return useMutation({
     mutationFn: (body: LoginRequest) => api.post<SessionResponse>('/api/session', body),
     onSuccess: (session) => {
-      // The first page's requests go out now, together, not after the app has rendered.
-      const conversations = queryClient.getQueryData<Preferences>(preferencesKeys.all)?.conversationView ?? false;
-      prefetchFirstPage(queryClient, { ...DEFAULT_VIEW, threads: conversations });
-      void queryClient.prefetchQuery(preferencesQuery());
+      // The first page's requests go out now, together, not after the app has rendered. The
+      // preferences (no IMAP, quick) come first: they say whether the list shows conversations.
+      void queryClient
+        .fetchQuery(preferencesQuery())
+        .catch(() => undefined)
+        .then((preferences) => prefetchFirstPage(queryClient, { ...DEFAULT_VIEW, threads: preferences?.conversationView ?? false }));
       queryClient.setQueryData<Session>(authKeys.session, session);
     },
   });

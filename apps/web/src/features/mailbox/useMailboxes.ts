@@ -1,10 +1,12 @@
 import { useCallback, useMemo, useState } from 'react';
 import { useMutation, useQueries, useQuery, useQueryClient, type QueryClient } from '@tanstack/react-query';
+import type { MailboxListResponse } from '@mailroom/shared';
 import { api, mailboxPath } from '../../lib/http.js';
 import {
   REMOVING_ACTIONS,
   type ActionRequest,
   type ActionResponse,
+  type Folder,
   type ListView,
   type MessageRow,
   type MessageWindow,
@@ -12,9 +14,18 @@ import {
 } from '../../lib/api-types.js';
 import { WINDOW_SIZE, mailboxKeys, mailboxListQuery, messageWindowQuery } from './mailbox.queries.js';
 import { messageKeys } from '../message/message.queries.js';
+import { preferencesQuery } from '../settings/preferences.js';
+
+/**
+ * Until the folder list has come: INBOX alone (every IMAP account has one, RFC 3501), so that the
+ * app opens INBOX and asks for its rows at once instead of after the list (folder counts follow).
+ */
+const INBOX_ONLY: MailboxListResponse & { mailboxes: Folder[] } = {
+  mailboxes: [{ path: 'INBOX', name: 'INBOX', delimiter: null, specialUse: '\\Inbox', total: 0, unseen: 0, subscribed: true, parent: null, flags: [] }],
+};
 
 export function useMailboxes() {
-  return useQuery(mailboxListQuery());
+  return useQuery({ ...mailboxListQuery(), placeholderData: INBOX_ONLY });
 }
 
 export interface MessageRows {
@@ -43,8 +54,10 @@ export function useMessageRows(mailbox: string | null, view: ListView): MessageR
     for (let i = first; i <= last && i - first < 5; i++) set.add(i);
     return [...set];
   }, [first, last]);
+  // The view depends on a preference (conversations on or off): no window before it is known.
+  const preferences = useQuery(preferencesQuery());
   const results = useQueries({
-    queries: indexes.map((i) => ({ ...messageWindowQuery(mailbox ?? '', view, i), enabled: mailbox !== null })),
+    queries: indexes.map((i) => ({ ...messageWindowQuery(mailbox ?? '', view, i), enabled: mailbox !== null && !preferences.isPending })),
   });
   const windows = new Map<number, MessageWindow>();
   results.forEach((r, n) => {
