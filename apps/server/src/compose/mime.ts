@@ -348,6 +348,8 @@ export async function bodyFromParsed(
       const id = savedCids.get(cid.trim().toLowerCase());
       return id ? `${pre}${q}/api/uploads/${id}${q}` : whole;
     });
+    // An image whose part is missing would go out broken: it is left out.
+    rewritten = rewritten.replace(/<img\b[^>]*?\bsrc\s*=\s*(["'])cid:[^"']*\1[^>]*>/gi, '');
   }
   const attachments: Upload[] = [];
   if (withAttachments) {

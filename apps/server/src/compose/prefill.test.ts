@@ -108,6 +108,13 @@ describe('prefill from an original message', () => {
     expect(state.cc.map((r) => r.address)).toEqual(['dave@demo.test']);
   });
 
+  it('leaves out inline images whose part is missing rather than quoting a broken image', async () => {
+    const raw = await build({ from: 'bob@demo.test', to: 'alice@demo.test', subject: 'x', html: '<p>a<img src="cid:gone@x" alt="gone">b</p>', messageId: '<g@x>' });
+    const { state } = await prefillFromMime('reply', raw, source, ctx());
+    expect(state.html).toContain('<p>ab</p>');
+    expect(state.html).not.toContain('cid:');
+  });
+
   it('reply to a message with Reply-To goes to Reply-To; plain text format quotes with "> "', async () => {
     const raw = await build({ from: 'list@demo.test', replyTo: 'replies@demo.test', to: 'alice@demo.test', subject: 'Hi', text: 'line one\nline two', messageId: '<x@demo.test>' });
     const { state } = await prefillFromMime('reply', raw, source, ctx({ format: 'text' }));
