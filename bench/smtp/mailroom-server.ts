@@ -3,41 +3,19 @@
  * an ephemeral loopback port, domain bench.test with one user. Prints one JSON line
  * `{"smtp": port}` when ready; stops when its stdin closes.
  *
- *   node bench/smtp/mailroom-server.ts <dataDir> [--no-greeting-delay]
+ *   node bench/smtp/mailroom-server.ts <dataDir> [--greeting-delay]
  *
- * --no-greeting-delay is a BENCH-ONLY monkey-patch of smtp-server's SMTPConnection.prototype.init:
- * smtp-server waits a hard-coded 100 ms before it sends the 220 greeting of every connection (to
- * catch clients that talk before the greeting); the patch sends the greeting at once, to measure
- * what that delay costs. The product (packages/mailserver/src) is not changed.
+ * The MX listener greets loopback clients at once (smtpLimits.greetingDelayExemptIps). With
+ * --greeting-delay the bench client is treated like a remote MTA: it waits the MX greeting delay
+ * (smtpLimits.greetingDelayMs, 100 ms) on every connection, to measure what that delay costs.
  */
-import { SMTPConnection } from 'smtp-server/lib/smtp-connection.js';
 import { startMailServer } from '../../packages/mailserver/src/index.js';
 import { serveUntilParentGoes } from '../lib/child-server.js';
 
 const [dataDir, ...flags] = process.argv.slice(2);
 if (!dataDir) {
-  process.stderr.write('usage: mailroom-server.ts <dataDir> [--no-greeting-delay]\n');
+  process.stderr.write('usage: mailroom-server.ts <dataDir> [--greeting-delay]\n');
   process.exit(2);
-}
-
-if (flags.includes('--no-greeting-delay')) {
-  interface Patchable {
-    _server: { options: { maxClients?: number }; connections: Set<unknown> };
-    name: string;
-    _setListeners(cb: () => void): void;
-    send(code: number, text: string, end?: boolean): void;
-    connectionReady(): void;
-  }
-  // the same body as SMTPConnection.init (smtp-server 3.21) without the 100 ms timer
-  (SMTPConnection.prototype as unknown as { init: (this: Patchable) => void }).init = function init(this: Patchable): void {
-    this._setListeners(() => {
-      if (this._server.options.maxClients && this._server.connections.size > this._server.options.maxClients) {
-        this.send(421, `${this.name} Too many connected clients, try again in a moment`, false);
-        return;
-      }
-      this.connectionReady();
-    });
-  };
 }
 
 try {
@@ -50,6 +28,7 @@ try {
     authChecks: false,
     queue: false,
     dkimSign: false,
+    ...(flags.includes('--greeting-delay') ? { smtpLimits: { greetingDelayExemptIps: [] } } : {}),
   });
   if (!server.store.hasDomain('bench.test')) {
     server.store.addDomain('bench.test');

@@ -59,9 +59,9 @@ beforeAll(async () => {
   const common = { store, host: '127.0.0.1', port: 0, hostname: 'mx.example.test', maxMessageBytes: MAX_BYTES };
   mx = await startInboundSmtp({ ...common, authChecks: false });
   submission = await startSubmissionSmtp({ ...common, allowInsecureAuth: true });
-  // loopback treated like any remote client (no exempt addresses), with a long greeting delay
-  slowMx = await startInboundSmtp({ ...common, authChecks: false, greetingDelayMs: 5_000, limits: { exemptIps: [] } });
-  remoteSubmission = await startSubmissionSmtp({ ...common, allowInsecureAuth: true, limits: { exemptIps: [] } });
+  // loopback greeted like any remote client, with a long greeting delay on the MX port
+  slowMx = await startInboundSmtp({ ...common, authChecks: false, limits: { greetingDelayMs: 5_000, greetingDelayExemptIps: [] } });
+  remoteSubmission = await startSubmissionSmtp({ ...common, allowInsecureAuth: true, limits: { greetingDelayExemptIps: [] } });
 });
 
 afterAll(async () => {

@@ -45,6 +45,12 @@ function setup(total = 30, extra: Parameters<typeof mockApi>[0] = {}) {
     'GET /api/mailboxes': () => ({ status: 200, body: { mailboxes: [mailbox('INBOX', { name: 'INBOX', total: count }), mailbox('Archive', { specialUse: '\\Archive' })] } }),
     'GET /api/mailboxes/INBOX/messages': (req) => windowHandler(count, (i) => summary(count - i))(req),
     'POST /api/mailboxes/INBOX/messages/actions': json({ undo: { mailbox: 'Trash', uids: [1], destination: 'INBOX' } }),
+    'GET /api/identities': json({ identities: [] }),
+    'POST /api/compose/prefill': (req) => {
+      const { mode, uid } = req.body as { mode: string; uid: number };
+      const cc = mode === 'replyAll' ? [{ name: 'Carol', address: 'carol@example.org' }] : [];
+      return { status: 200, body: { state: { to: [], cc, subject: `${mode === 'forward' ? 'Fwd' : 'Re'}: Subject ${uid}`, format: 'text', text: '' }, attachments: [] } };
+    },
     ...Object.fromEntries(
       Array.from({ length: total + 1 }, (_, i) => [`GET /api/mailboxes/INBOX/messages/${i + 1}`, json(detail(i + 1, { subject: `Subject ${i + 1}`, to: [{ name: 'Alice', address: 'alice@example.test' }, { name: 'Carol', address: 'carol@example.org' }] }))]),
     ),
@@ -74,22 +80,30 @@ describe('keyboard shortcuts', () => {
     await user.keyboard('j');
     await waitFor(() => expect(within(screen.getByRole('article', { name: 'Message' })).getByRole('heading', { level: 2 }).textContent).toBe('Subject 29'));
 
+    vi.stubGlobal('confirm', () => true);
     await user.keyboard('a');
+    let subject = (await screen.findByRole('textbox', { name: 'Subject' }, { timeout: 15_000 })) as HTMLInputElement;
     let dialog = screen.getByRole('dialog', { name: 'New message' });
-    expect((within(dialog).getByRole('textbox', { name: 'Cc' }) as HTMLInputElement).value).toBe('carol@example.org');
+    expect(within(within(dialog).getByRole('list', { name: 'Cc recipients' })).getAllByRole('listitem').map((c) => c.textContent)).toEqual(['Carol']);
     // Typing in the compose window does not trigger shortcuts.
-    await user.type(within(dialog).getByRole('textbox', { name: 'Subject' }), 'jk#e');
-    expect(screen.getByRole('article', { name: 'Message' })).toBeTruthy();
+    await user.type(subject, 'jk#e');
+    expect(subject.value).toBe('Re: Subject 29jk#e');
     await user.click(within(dialog).getByRole('button', { name: 'Discard' }));
     await user.keyboard('f');
+    subject = (await screen.findByRole('textbox', { name: 'Subject' })) as HTMLInputElement;
     dialog = screen.getByRole('dialog', { name: 'New message' });
-    expect((within(dialog).getByRole('textbox', { name: 'Subject' }) as HTMLInputElement).value).toBe('Fwd: Subject 29');
+    expect(subject.value).toBe('Fwd: Subject 29');
     await user.click(within(dialog).getByRole('button', { name: 'Discard' }));
     await user.keyboard('r');
+    subject = (await screen.findByRole('textbox', { name: 'Subject' })) as HTMLInputElement;
     dialog = screen.getByRole('dialog', { name: 'New message' });
-    expect((within(dialog).getByRole('textbox', { name: 'Subject' }) as HTMLInputElement).value).toBe('Re: Subject 29');
+    expect(subject.value).toBe('Re: Subject 29');
     await user.click(within(dialog).getByRole('button', { name: 'Discard' }));
-
+    expect(requests.filter((r) => r.path === '/api/compose/prefill').map((r) => r.body)).toEqual([
+      { mode: 'replyAll', mailbox: 'INBOX', uid: 29 },
+      { mode: 'forward', mailbox: 'INBOX', uid: 29 },
+      { mode: 'reply', mailbox: 'INBOX', uid: 29 },
+    ]);
     await user.keyboard('s');
     await user.keyboard('e');
     await waitFor(() => expect(screen.queryByRole('article', { name: 'Message' })).toBeNull());
@@ -100,8 +114,9 @@ describe('keyboard shortcuts', () => {
 
     await user.keyboard('u');
     await user.keyboard('c');
+    await screen.findByRole('combobox', { name: 'To' });
     dialog = screen.getByRole('dialog', { name: 'New message' });
-    expect((within(dialog).getByRole('textbox', { name: 'To' }) as HTMLInputElement).value).toBe('');
+    expect((within(dialog).getByRole('combobox', { name: 'To' }) as HTMLInputElement).value).toBe('');
     await user.click(within(dialog).getByRole('button', { name: 'Discard' }));
 
     await user.keyboard('/');

@@ -8,7 +8,8 @@ import {
   toSmtpError,
 } from './delivery.js';
 import { addAuthenticationResults, type DnsResolver } from './auth-checks.js';
-import { baseServerOptions, MX_GREETING_DELAY_MS, startListener, type SmtpListener, type SmtpRoleOptions } from './listener.js';
+import { DEFAULT_LIMITS } from './limits.js';
+import { baseServerOptions, startListener, type SmtpListener, type SmtpRoleOptions } from './listener.js';
 
 export interface InboundOptions extends SmtpRoleOptions {
   store: MailStore;
@@ -72,5 +73,5 @@ export async function startInboundSmtp(opts: InboundOptions): Promise<SmtpListen
     },
   });
 
-  return startListener(server, 'SMTP (inbound)', { ...opts, greetingDelayMs: opts.greetingDelayMs ?? MX_GREETING_DELAY_MS }, tracker);
+  return startListener(server, 'SMTP (inbound)', opts, tracker, opts.limits?.greetingDelayMs ?? DEFAULT_LIMITS.greetingDelayMs);
 }

@@ -31,16 +31,7 @@ export interface SmtpRoleOptions {
   now?: () => number;
   /** Called after each local delivery is committed, with the number of mailboxes it reached (metrics). */
   onDelivered?: (mailboxes: number) => void;
-  /**
-   * Wait before the 220 greeting, so that a client talking first gets `421 You talk too soon`
-   * (an early-talker test). Clients from `limits.exemptIps` (loopback by default) are greeted at
-   * once. Default: MX_GREETING_DELAY_MS on the MX listener, 0 on submission.
-   */
-  greetingDelayMs?: number;
 }
-
-/** Greeting delay of the MX listener (see bench/README.md, "The 100 ms greeting delay"). */
-export const MX_GREETING_DELAY_MS = 100;
 
 /** A reply text that starts with an RFC 3463 enhanced status code ("5.1.1 ..."). */
 const ENHANCED_CODE_RE = /^[245]\.\d{1,3}\.\d{1,3}(?: |$)/;
@@ -150,13 +141,15 @@ export async function startListener(
   label: string,
   role: SmtpRoleOptions,
   tracker: DeliveryTracker,
+  /** Wait before the greeting (the MX role passes limits.greetingDelayMs, submission 0). */
+  greetingDelayMs = 0,
 ): Promise<SmtpListener> {
   // errors of connections (and the bind error, handled below) (e.g. a client socket error) are logged, never thrown
   server.on('error', (err) => {
     role.logger?.warn({ err, listener: label }, 'smtp listener error');
   });
-  const exempt = new Set(role.limits?.exemptIps ?? DEFAULT_LIMITS.exemptIps);
-  const delayMs = role.greetingDelayMs ?? 0;
+  const exempt = new Set(role.limits?.greetingDelayExemptIps ?? role.limits?.exemptIps ?? DEFAULT_LIMITS.greetingDelayExemptIps);
+  const delayMs = greetingDelayMs;
   const connections = server.connections as Set<unknown>;
   const add = connections.add.bind(connections);
   // smtp-server adds each new connection here before it calls its init()

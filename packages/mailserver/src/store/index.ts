@@ -247,6 +247,10 @@ export function openStore(opts: OpenStoreOptions): MailStore {
     insertBlob: db.prepare('INSERT INTO blobs (message_id, raw) VALUES (?, ?)'),
     insertFts: db.prepare('INSERT INTO messages_fts (rowid, subject, sender, recipients, body) VALUES (?, ?, ?, ?, ?)'),
     deleteFts: db.prepare('DELETE FROM messages_fts WHERE rowid = ?'),
+    insertFtsPending: db.prepare('INSERT INTO fts_pending (message_id) VALUES (?)'),
+    ftsPending: db.prepare<[number], number>('SELECT message_id FROM fts_pending ORDER BY message_id LIMIT ?').pluck(),
+    deleteFtsPending: db.prepare('DELETE FROM fts_pending WHERE message_id = ?'),
+    blobById: db.prepare<[number], Buffer>('SELECT raw FROM blobs WHERE message_id = ?').pluck(),
     uids: db.prepare<[number], number>('SELECT uid FROM messages INDEXED BY messages_meta WHERE mailbox_id = ? ORDER BY uid').pluck(),
     arrival: db.prepare<[number], [uid: number, internaldate: number]>('SELECT uid, internaldate FROM messages INDEXED BY messages_arrival WHERE mailbox_id = ? ORDER BY internaldate, uid').raw(),
     recentCount: db.prepare<[number], number>('SELECT count(*) FROM messages WHERE mailbox_id = ? AND recent = 1').pluck(),
@@ -311,7 +315,7 @@ export function openStore(opts: OpenStoreOptions): MailStore {
     q.used += bytes;
   }
 
-  function insertMessage(mailboxId: number, input: Buffer, flags: string[], internalDate: Date | undefined, origin?: string): number {
+  function insertMessage(mailboxId: number, input: Buffer, flags: string[], internalDate: Date | undefined, origin?: string, deferFts = false): number {
     const raw = toCrlf(input);
     if (raw.length > MAX_MESSAGE_SIZE_BYTES) throw new StoreError('TOOBIG', 'Message too large');
     if (raw.length === 0) throw new StoreError('CANNOT', 'Empty message');
@@ -321,10 +325,105 @@ export function openStore(opts: OpenStoreOptions): MailStore {
     const info = st.insertMessage.run({ ...idx.row, mailbox_id: mailboxId, uid, modseq: highestmodseq, flags: flags.join(' ') });
     const id = Number(info.lastInsertRowid);
     st.insertBlob.run(id, raw);
-    st.insertFts.run(id, idx.fts.subject, idx.fts.sender, idx.fts.recipients, idx.fts.body);
+    if (deferFts) st.insertFtsPending.run(id);
+    else st.insertFts.run(id, idx.fts.subject, idx.fts.sender, idx.fts.recipients, idx.fts.body);
     emitLater({ type: 'exists', mailboxId, uid, origin });
     return uid;
   }
+
+  /**
+   * Group commit of deliveries: the deliveries requested in one turn of the event loop (SMTP
+   * sessions whose DATA ended together) are written in one transaction, each in its own savepoint
+   * so that one failure (over quota) does not undo the others, and committed with one fsync.
+   * Every promise settles only after that commit, so a 250 still means "on disk".
+   */
+  const pendingDeliveries: Array<{ run: () => { mailbox: string; uid: number }; resolve: (v: { mailbox: string; uid: number }) => void; reject: (e: unknown) => void }> = [];
+  function groupCommit(run: () => { mailbox: string; uid: number }): Promise<{ mailbox: string; uid: number }> {
+    return new Promise((resolve, reject) => {
+      if (pendingDeliveries.push({ run, resolve, reject }) === 1) setImmediate(flushDeliveries);
+    });
+  }
+  function flushDeliveries(): void {
+    const batch = pendingDeliveries.splice(0);
+    let outcomes: Array<{ ok: { mailbox: string; uid: number } } | { err: unknown }>;
+    try {
+      outcomes = tx(() =>
+        batch.map((item) => {
+          try {
+            return { ok: db.transaction(item.run)() }; // nested: a savepoint
+          } catch (err) {
+            return { err };
+          }
+        }),
+      );
+    } catch (err) {
+      for (const item of batch) item.reject(err);
+      return;
+    }
+    lastDeliveryAt = Date.now();
+    batch.forEach((item, i) => {
+      const outcome = outcomes[i]!;
+      if ('ok' in outcome) {
+        ftsBacklog++;
+        item.resolve(outcome.ok);
+      } else item.reject(outcome.err);
+    });
+    scheduleFts();
+  }
+
+  /**
+   * Deferred full-text indexing of delivered mail (like Dovecot's fts indexer): the trigram FTS5
+   * insert of a 100 KB message costs several times the rest of its delivery, so deliver() commits
+   * the message with a row in fts_pending (same transaction: nothing is ever left unindexed by a
+   * crash) and the index is built once deliveries pause for FTS_IDLE_MS, in batches, or at once
+   * when the backlog passes FTS_BACKLOG_MAX. Anything that reads the index (SEARCH, COPY) first
+   * catches up, so results never miss a message; so does openStore after a crash.
+   */
+  const FTS_IDLE_MS = 50;
+  const FTS_BATCH = 50;
+  const FTS_BACKLOG_MAX = 2_000;
+  let ftsBacklog = (db.prepare('SELECT count(*) FROM fts_pending').pluck().get() as number) ?? 0;
+  let ftsTimer: NodeJS.Timeout | null = null;
+  let lastDeliveryAt = 0;
+  function indexBacklog(max: number): number {
+    const done = tx(() => {
+      const ids = st.ftsPending.all(max);
+      for (const id of ids) {
+        const raw = st.blobById.get(id);
+        if (raw) {
+          const { fts } = indexMessage(raw, 0);
+          st.insertFts.run(id, fts.subject, fts.sender, fts.recipients, fts.body);
+        }
+        st.deleteFtsPending.run(id);
+      }
+      return ids.length;
+    });
+    // fewer than asked: the table is empty (rows of messages expunged meanwhile went with them)
+    ftsBacklog = done < max ? 0 : Math.max(0, ftsBacklog - done);
+    return done;
+  }
+  /** Indexes the whole backlog now (before a read of the index). */
+  function catchUpFts(): void {
+    while (ftsBacklog > 0 && indexBacklog(500) > 0);
+  }
+  function scheduleFts(): void {
+    if (ftsTimer || !db.open) return;
+    ftsTimer = setTimeout(() => {
+      ftsTimer = null;
+      if (!db.open || ftsBacklog === 0) return;
+      const quiet = Date.now() - lastDeliveryAt;
+      if (quiet < FTS_IDLE_MS && ftsBacklog < FTS_BACKLOG_MAX) return scheduleFts();
+      try {
+        indexBacklog(FTS_BATCH);
+      } catch (err) {
+        log.error({ err }, 'full-text indexing failed; retried later');
+      }
+      scheduleFts();
+    }, FTS_IDLE_MS);
+    ftsTimer.unref();
+  }
+  // what a crash left unindexed is indexed before the store is used
+  catchUpFts();
 
   function userByEmail(email: string) {
     const u = st.findUser.get(email.trim());
@@ -430,9 +529,9 @@ export function openStore(opts: OpenStoreOptions): MailStore {
     },
     async deliver(email, raw, opts = {}) {
       const u = userByEmail(email);
-      return tx(() => {
+      return groupCommit(() => {
         const box = deliverTarget(u.id, opts.mailbox);
-        const uid = insertMessage(box.id, raw, normalizeFlags(opts.flags), opts.internalDate);
+        const uid = insertMessage(box.id, raw, normalizeFlags(opts.flags), opts.internalDate, undefined, true);
         return { mailbox: box.name, uid };
       });
     },
@@ -478,6 +577,7 @@ export function openStore(opts: OpenStoreOptions): MailStore {
       return { usedBytes: st.userUsage.get(userId)!.used, limitBytes: st.userQuota.get(userId)?.quota_bytes ?? null };
     },
     close() {
+      if (ftsTimer) clearTimeout(ftsTimer);
       emitter.removeAllListeners();
       if (db.open) db.close();
     },
@@ -684,6 +784,7 @@ export function openStore(opts: OpenStoreOptions): MailStore {
       });
     },
     async copy(mailboxId, uids, destMailboxId, opts = {}) {
+      catchUpFts(); // the copies take their index rows from the originals
       return tx(() => {
         requireMailboxById(mailboxId);
         const dest = requireMailboxById(destMailboxId);
@@ -715,6 +816,7 @@ export function openStore(opts: OpenStoreOptions): MailStore {
     },
     async search(mailboxId, key, recentUids) {
       const { sql, params } = compileSearch(key, recentUids ?? new Set());
+      if (sql.includes('messages_fts')) catchUpFts();
       return db.prepare<unknown[], { uid: number }>(`SELECT uid FROM messages WHERE mailbox_id = ? AND (${sql}) ORDER BY uid`).all(mailboxId, ...params).map((r) => r.uid);
     },
     async sort(mailboxId, keys, uids) {

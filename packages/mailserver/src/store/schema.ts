@@ -60,6 +60,8 @@ CREATE TABLE IF NOT EXISTS expunged (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS blobs (message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE, raw BLOB NOT NULL);
 CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5 (subject, sender, recipients, body, tokenize = 'trigram');
+-- delivered messages whose messages_fts row is still to be written (see deferred indexing in index.ts)
+CREATE TABLE IF NOT EXISTS fts_pending (message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE);
 `;
 
 /** Columns added after the first schema; added to older databases on open. */

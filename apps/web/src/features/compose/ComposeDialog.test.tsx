@@ -229,6 +229,159 @@ describe('sending', () => {
   });
 });
 
+class FakeXhr {
+  static all: FakeXhr[] = [];
+  method = '';
+  url = '';
+  headers: Record<string, string> = {};
+  body: unknown = null;
+  status = 0;
+  responseText = '';
+  aborted = false;
+  upload: { onprogress: ((e: { lengthComputable: boolean; loaded: number; total: number }) => void) | null } = { onprogress: null };
+  onload: (() => void) | null = null;
+  onerror: (() => void) | null = null;
+  onabort: (() => void) | null = null;
+  constructor() {
+    FakeXhr.all.push(this);
+  }
+  open(method: string, url: string) {
+    this.method = method;
+    this.url = url;
+  }
+  setRequestHeader(name: string, value: string) {
+    this.headers[name.toLowerCase()] = value;
+  }
+  send(body: unknown) {
+    this.body = body;
+  }
+  abort() {
+    this.aborted = true;
+    this.onabort?.();
+  }
+  progress(loaded: number, total: number) {
+    this.upload.onprogress?.({ lengthComputable: true, loaded, total });
+  }
+  respond(status: number, body: unknown) {
+    this.status = status;
+    this.responseText = JSON.stringify(body);
+    this.onload?.();
+  }
+}
+
+describe('attachments', () => {
+  it('uploads each file with progress, cancels one, refuses one over the limit, shows the total and sends the upload ids', async () => {
+    FakeXhr.all = [];
+    vi.stubGlobal('XMLHttpRequest', FakeXhr);
+    document.cookie = 'mr_csrf=csrf-xyz';
+    const { requests } = setup({
+      'GET /api/compose/limits': json({ maxMessageBytes: 1000, smtpUtf8: true, maxUndoDelayMs: 60_000 }),
+      'POST /api/messages/send': json({ id: 'o', status: 'sent', sendAt: new Date().toISOString(), subject: '', to: [], messageId: '<m@x>', error: null }, 202),
+    });
+    renderApp(<App />);
+    const { user, dialog, to } = await openCompose();
+    await within(dialog).findByText('up to 1,000 bytes');
+    await user.type(to(), 'bob@example.org');
+    const input = within(dialog).getByLabelText('Attach files') as HTMLInputElement;
+    const files = [
+      new File(['a'.repeat(300)], 'Bericht März.pdf', { type: 'application/pdf' }),
+      new File(['b'.repeat(200)], 'photo.jpg', { type: 'image/jpeg' }),
+      new File(['c'.repeat(5000)], 'huge.zip', { type: 'application/zip' }),
+    ];
+    await user.upload(input, files);
+
+    expect(within(dialog).getByRole('alert').textContent).toContain('huge.zip is too large');
+    expect(FakeXhr.all).toHaveLength(2);
+    const [first, second] = FakeXhr.all as [FakeXhr, FakeXhr];
+    expect(first.method).toBe('POST');
+    expect(first.url).toBe('/api/uploads');
+    expect(first.headers['x-file-name']).toBe(encodeURIComponent('Bericht März.pdf'));
+    expect(first.headers['content-type']).toBe('application/pdf');
+    expect(first.headers['x-csrf-token']).toBe('csrf-xyz');
+    expect(first.body).toBe(files[0]);
+
+    const bars = within(dialog).getAllByRole('progressbar');
+    expect(bars).toHaveLength(2);
+    act(() => first.progress(150, 300));
+    expect(within(dialog).getByRole('progressbar', { name: 'Uploading Bericht März.pdf' }).getAttribute('aria-valuenow')).toBe('50');
+
+    await user.click(within(dialog).getByRole('button', { name: 'Cancel upload of photo.jpg' }));
+    expect(second.aborted).toBe(true);
+    expect(within(dialog).queryByText('photo.jpg')).toBeNull();
+
+    await user.click(within(dialog).getByRole('button', { name: 'Send' }));
+    expect(within(dialog).getAllByRole('alert').map((a) => a.textContent).join(' ')).toContain('Wait until the attachments are uploaded.');
+
+    act(() => first.respond(201, { id: 'upload-aaaaaaaaaa', filename: 'Bericht März.pdf', contentType: 'application/pdf', size: 300, url: '/api/uploads/upload-aaaaaaaaaa' }));
+    await waitFor(() => expect(within(dialog).queryByRole('progressbar')).toBeNull());
+    expect(within(dialog).getByText('Total 300 bytes of 1,000 bytes')).toBeTruthy();
+
+    await user.click(within(dialog).getByRole('button', { name: 'Send' }));
+    await waitFor(() => expect(posts(requests, '/api/messages/send')).toHaveLength(1));
+    expect(posts(requests, '/api/messages/send')[0]?.body).toMatchObject({ attachments: ['upload-aaaaaaaaaa'] });
+    document.cookie = 'mr_csrf=; expires=Thu, 01 Jan 1970 00:00:00 GMT';
+  });
+
+  it('shows attachments carried over by prefill without uploading them again; removing one deletes nothing on the server', async () => {
+    FakeXhr.all = [];
+    vi.stubGlobal('XMLHttpRequest', FakeXhr);
+    writeRecovery({
+      sessionId: 'fwd',
+      savedAt: Date.now(),
+      state: { subject: 'Fwd: report', format: 'text', text: 'see attached', attachments: ['carried-aaaaaaaa'] },
+      attachments: [{ id: 'carried-aaaaaaaa', filename: 'report.pdf', contentType: 'application/pdf', size: 2048, url: '/api/uploads/carried-aaaaaaaa' }],
+    });
+    const { requests } = setup();
+    renderApp(<App />);
+    const user = userEvent.setup();
+    await user.click(within(await screen.findByRole('region', { name: 'Recover unsent message?' })).getByRole('button', { name: 'Restore' }));
+    const dialog = await screen.findByRole('dialog', { name: 'New message' });
+    expect(await within(dialog).findByText('report.pdf')).toBeTruthy();
+    expect(within(dialog).queryByRole('progressbar')).toBeNull();
+    expect(FakeXhr.all).toHaveLength(0);
+    await user.click(within(dialog).getByRole('button', { name: 'Remove report.pdf' }));
+    expect(within(dialog).queryByText('report.pdf')).toBeNull();
+    expect(requests.filter((r) => r.method === 'DELETE')).toHaveLength(0);
+  });
+});
+
+describe('reply', () => {
+  it('opens compose prefilled by the server with the signature above the quote; Re: subject, threading kept on send', async () => {
+    const message = {
+      uid: 5, mailbox: 'INBOX', subject: 'Plans', from: [{ name: 'Bob', address: 'bob@example.org' }], to: [{ name: 'Alice', address: 'alice@example.test' }],
+      cc: [], replyTo: [], date: '2025-01-01T12:00:00.000Z', flags: [], seen: true, flagged: false, hasAttachments: false, size: 100,
+      preview: 'Lunch?', keywords: [], messageId: '<p@x>', text: 'Lunch?', html: null, attachments: [],
+    };
+    const { requests } = setup({
+      'GET /api/mailboxes/INBOX/messages': json({ mailbox: 'INBOX', total: 1, page: 1, pageSize: 50, messages: [message] }),
+      'GET /api/mailboxes/INBOX/messages/5': json(message),
+      'POST /api/compose/prefill': json({
+        state: {
+          to: [{ name: 'Bob', address: 'bob@example.org' }], cc: [], bcc: [], subject: 'Re: Plans', format: 'text',
+          text: '\n\nOn Wed, Jan 1, 2025, Bob wrote:\n> Lunch?', html: '<p>On Wed, Jan 1, 2025, Bob wrote:</p><blockquote><p>Lunch?</p></blockquote>',
+          attachments: [], inReplyTo: '<p@x>', references: ['<p@x>'], priority: 'normal', readReceipt: false,
+          source: { mailbox: 'INBOX', uid: 5, kind: 'reply' },
+        },
+        attachments: [],
+      }),
+      'POST /api/messages/send': json({ id: 'o', status: 'sent', sendAt: new Date().toISOString(), subject: 'Re: Plans', to: [], messageId: '<m@x>', error: null }, 202),
+    });
+    renderApp(<App />);
+    const user = userEvent.setup();
+    await user.click(await screen.findByRole('option', { name: /Plans/ }));
+    await user.click(await screen.findByRole('button', { name: 'Reply' }));
+    const body = (await screen.findByRole('textbox', { name: 'Message' }, { timeout: 15_000 })) as HTMLTextAreaElement;
+    const dialog = screen.getByRole('dialog', { name: 'New message' });
+    expect(posts(requests, '/api/compose/prefill')[0]?.body).toEqual({ mode: 'reply', mailbox: 'INBOX', uid: 5 });
+    expect(body.value).toBe('\n\n-- \nAlice Example\n\nOn Wed, Jan 1, 2025, Bob wrote:\n> Lunch?');
+    expect(within(dialog).getByRole('textbox', { name: 'Subject' })).toHaveProperty('value', 'Re: Plans');
+    await user.click(within(dialog).getByRole('button', { name: 'Send' }));
+    await waitFor(() => expect(posts(requests, '/api/messages/send')).toHaveLength(1));
+    expect(posts(requests, '/api/messages/send')[0]?.body).toMatchObject({ inReplyTo: '<p@x>', references: ['<p@x>'], source: { mailbox: 'INBOX', uid: 5, kind: 'reply' }, to: [{ name: 'Bob', address: 'bob@example.org' }] });
+    expect(await screen.findByText('Message sent')).toBeTruthy();
+  });
+});
+
 describe('identities and format', () => {
   it('swaps the signature when the identity changes and converts when switching to rich text and back', async () => {
     const { requests } = setup();

@@ -229,7 +229,7 @@ export function placeSignatureHtml(html: string, signatureHtml: string, mode: Si
     block = doc.createElement('div');
     block.setAttribute(SIGNATURE_ATTR, '');
     const content = parse(signatureHtml);
-    while (content.firstChild) block.appendChild(doc.importNode(content.firstChild, true));
+    for (const node of Array.from(content.childNodes)) block.appendChild(doc.importNode(node, true));
   }
   if (existing) {
     if (block) existing.replaceWith(block);

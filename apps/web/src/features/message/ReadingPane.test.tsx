@@ -119,17 +119,37 @@ describe('reading pane', () => {
     expect(patches).toEqual([{ seen: false }, { flagged: true }]);
   });
 
-  it('replies with recipient, subject and quoted text prefilled', async () => {
-    setup(detail(8, { subject: 'Plans', text: 'Line one\nLine two', from: [{ name: 'Bob', address: 'bob@example.org' }] }));
+  it('replies, forwards as attachment and edits as new through the server prefill', async () => {
+    const { requests } = setup(detail(8, { subject: 'Plans', text: 'Line one\nLine two', from: [{ name: 'Bob', address: 'bob@example.org' }] }), {
+      'GET /api/identities': json({ identities: [] }),
+      'POST /api/compose/prefill': (req) => ({
+        status: 200,
+        body: {
+          state: { to: [{ name: 'Bob', address: 'bob@example.org' }], subject: 'Re: Plans', format: 'text', text: '\n\nBob <bob@example.org> wrote:\n> Line one\n> Line two' },
+          attachments: [],
+          mode: (req.body as { mode: string }).mode,
+        },
+      }),
+    }, { ...PREFS, composeFormat: 'text' });
     renderApp(<App />);
     const { user, article } = await openFirst();
     await user.click(within(article).getByRole('button', { name: 'Reply' }));
+    const text = (await screen.findByRole('textbox', { name: 'Message' }, { timeout: 15_000 })) as HTMLTextAreaElement;
     const dialog = screen.getByRole('dialog', { name: 'New message' });
-    expect((within(dialog).getByRole('textbox', { name: 'To' }) as HTMLInputElement).value).toBe('bob@example.org');
+    expect(within(within(dialog).getByRole('list', { name: 'To recipients' })).getAllByRole('listitem').map((c) => c.textContent)).toEqual(['Bob']);
     expect((within(dialog).getByRole('textbox', { name: 'Subject' }) as HTMLInputElement).value).toBe('Re: Plans');
-    const text = (within(dialog).getByRole('textbox', { name: 'Message' }) as HTMLTextAreaElement).value;
-    expect(text).toContain('Bob <bob@example.org> wrote:');
-    expect(text).toContain('> Line one\n> Line two');
+    expect(text.value).toContain('> Line one\n> Line two');
+    vi.stubGlobal('confirm', () => true);
+    await user.click(within(dialog).getByRole('button', { name: 'Discard' }));
+
+    await user.click(within(article).getByRole('button', { name: 'More actions' }));
+    await user.click(within(article).getByRole('button', { name: 'Forward as attachment' }));
+    await screen.findByRole('textbox', { name: 'Subject' });
+    await user.click(within(screen.getByRole('dialog', { name: 'New message' })).getByRole('button', { name: 'Discard' }));
+    await user.click(within(article).getByRole('button', { name: 'More actions' }));
+    await user.click(within(article).getByRole('button', { name: 'Edit as new' }));
+    await screen.findByRole('textbox', { name: 'Subject' });
+    expect(requests.filter((r) => r.path === '/api/compose/prefill').map((r) => (r.body as { mode: string }).mode)).toEqual(['reply', 'forwardAttachment', 'editAsNew']);
   });
 
   it('opens without marking read (peek) and marks read after the configured delay', async () => {
