@@ -484,6 +484,7 @@ function MailApp({ email }: { email: string }) {
               onDropMessages={(destination, uids) => runAction('move', uids, destination)}
               onEmpty={onEmpty}
               onManage={() => setDialog('folders')}
+              onEditScheduled={composer.openCancelled}
             />
           )}
         </aside>
