@@ -4,8 +4,10 @@ import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ImapFlow } from 'imapflow';
 import nodemailer from 'nodemailer';
-import type { ComposeLimits, ComposeStateResponse } from '@mailroom/shared';
+import { simpleParser } from 'mailparser';
+import { CSRF_HEADER, type ComposeLimits, type ComposeStateResponse, type SaveDraftResponse } from '@mailroom/shared';
 import { Browser, startTestStack, type TestStack } from '../../test-support.js';
+import { specialUse, uidsWithSubject, withImap } from '../../outbox/test-helpers.js';
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
 
@@ -180,6 +182,64 @@ describe.each(['embedded', 'dovecot-postfix'] as const)('compose prefill and lim
     expect(state.source).toBeUndefined();
     expect(state.html).toContain('hier der <b>Plan</b>');
     expect(attachments.map((a) => a.filename)).toEqual(['Plan für Q3 – ÄÖÜ.pdf']);
+  });
+
+  it('a reply sent from the prefilled state joins the conversation, and a saved draft of it goes away once sent', async () => {
+    // From Alice's own address (the embedded submission server accepts only addresses that are hers).
+    const main = (await stack.ctx.identities.list('alice@demo.test')).find((i) => i.email === 'alice@demo.test')!;
+    const { state } = (await prefill({ mode: 'reply', mailbox: 'INBOX', uid, identityId: main.id })).body as ComposeStateResponse;
+    expect(state.identityId).toBe(main.id);
+    const draft = await alice.agent
+      .put('/api/drafts')
+      .set(CSRF_HEADER, alice.csrf)
+      .send({ ...state, html: `<p>Gern!</p>${state.html}` });
+    expect(draft.status).toBe(200);
+    const draftUid = (draft.body as SaveDraftResponse).uid!;
+    const sent = await alice.send('post', '/api/messages/send', { ...state, html: `<p>Gern!</p>${state.html}`, draftUid, undoDelayMs: 0 });
+    expect(sent.status).toBe(202);
+    let replyUid = 0;
+    for (let i = 0; i < 60 && !replyUid; i++) {
+      [replyUid = 0] = await uidsWithSubject(stack.imap, 'bob@demo.test', 'INBOX', state.subject);
+      if (!replyUid) await new Promise((r) => setTimeout(r, 250));
+    }
+    expect(replyUid).toBeGreaterThan(0);
+    const reply = await withImap(stack.imap, 'bob@demo.test', async (c) => {
+      const lock = await c.getMailboxLock('INBOX');
+      try {
+        const msg = await c.fetchOne(String(replyUid), { source: true }, { uid: true });
+        return simpleParser(msg && msg.source ? msg.source : Buffer.alloc(0), { skipImageLinks: true });
+      } finally {
+        lock.release();
+      }
+    });
+    expect(reply.inReplyTo).toBe(`<${token}@demo.test>`);
+    expect(reply.references).toEqual([`<root-${token}@demo.test>`, `<${token}@demo.test>`]);
+    expect(reply.from?.value[0]?.address).toBe('alice@demo.test');
+    expect(reply.html).toContain('<p>Gern!</p>');
+    expect(reply.text).toContain('Gern!');
+    // The quoted inline image went out as a cid: part.
+    expect(reply.attachments.some((a) => a.contentType === 'image/png' && a.related)).toBe(true);
+    // The original is answered; the draft is gone.
+    const flags = await withImap(stack.imap, 'alice@demo.test', async (c) => {
+      const lock = await c.getMailboxLock('INBOX');
+      try {
+        const msg = await c.fetchOne(String(uid), { flags: true }, { uid: true });
+        return [...((msg && msg.flags) || [])];
+      } finally {
+        lock.release();
+      }
+    });
+    expect(flags).toContain('\\Answered');
+    const drafts = await withImap(stack.imap, 'alice@demo.test', async (c) => {
+      const path = await specialUse(c, '\\Drafts');
+      const lock = await c.getMailboxLock(path);
+      try {
+        return (await c.search({ uid: String(draftUid) }, { uid: true })) || [];
+      } finally {
+        lock.release();
+      }
+    });
+    expect(drafts).toEqual([]);
   });
 
   it('answers a missing message with 404 and a bad request with 400', async () => {
