@@ -211,7 +211,8 @@ function IdentityForm({ identity, onDone }: { identity: Identity | null; onDone:
       </div>
       <div className="field">
         <label className="toggle identity-default">
-          <input type="checkbox" checked={isDefault} onChange={(e) => setIsDefault(e.target.checked)} />
+          {/* There is always one default: it changes by making another identity the default. */}
+          <input type="checkbox" checked={isDefault} disabled={identity?.isDefault === true} onChange={(e) => setIsDefault(e.target.checked)} />
           <span>{t('Use as default identity')}</span>
         </label>
       </div>
