@@ -123,6 +123,20 @@ describe.each(['embedded', 'dovecot-postfix'] as const)('drafts with the %s back
     expect((await draftsWith(token)).map((d) => d.uid)).toEqual([(saved3.body as SaveDraftResponse).uid]);
   });
 
+  it('two autosaves racing with the same previous draft still leave exactly one draft', async () => {
+    const token = `r${Date.now()}`;
+    const first = (await put({ subject: `Race ${token}`, text: 'v1' })).body as SaveDraftResponse;
+    const [a, b] = await Promise.all([
+      put({ subject: `Race ${token}`, text: 'v2', draftUid: first.uid }),
+      put({ subject: `Race ${token}`, text: 'v3', draftUid: first.uid }),
+    ]);
+    expect(a.status).toBe(200);
+    expect(b.status).toBe(200);
+    const left = await draftsWith(token);
+    expect(left).toHaveLength(1);
+    expect([(a.body as SaveDraftResponse).uid, (b.body as SaveDraftResponse).uid]).toContain(left[0]!.uid);
+  });
+
   it('keeps a plain-text draft with long lines and a signature as written', async () => {
     const token = `p${Date.now()}`;
     const text = `Hallo Bob,\n\n${'eine lange Zeile mit Umlauten äöü und mehr Text darin, '.repeat(4).trim()}\n\n> zitiert\n\n-- \nAlice`;

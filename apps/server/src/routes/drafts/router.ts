@@ -8,11 +8,12 @@ import { accountOf, requireSession } from '../../session/middleware.js';
 import { draftMime } from '../../compose/mime.js';
 import { pickIdentity, userIdentities } from '../../compose/identities.js';
 import { parseBody, parseUid } from '../validate.js';
-import { deleteDraft, saveDraft } from './service.js';
+import { DraftChains, deleteDraft, draftsMailbox, saveDraft } from './service.js';
 
 export function draftsRouter(ctx: AppContext): Router {
   const router = Router();
   router.use(requireSession);
+  const chains = new DraftChains();
 
   router.put('/', async (req, res) => {
     const state = parseBody(saveDraftRequest, req.body);
@@ -27,7 +28,15 @@ export function draftsRouter(ctx: AppContext): Router {
     if (raw.length > ctx.config.maxMessageBytes) {
       throw new HttpError(413, 'message_too_large', `The draft is ${raw.length} bytes; the limit is ${ctx.config.maxMessageBytes}.`);
     }
-    const saved = await ctx.imap.withClient(req.session!.id, account, (client) => saveDraft(client, raw, state.draftUid));
+    const saved = await chains.serial(account.email, () =>
+      ctx.imap.withClient(req.session!.id, account, async (client) => {
+        const mailbox = await draftsMailbox(client);
+        const replaced = chains.lineage(account.email, mailbox, state.draftUid);
+        const result = await saveDraft(client, raw, replaced);
+        chains.record(account.email, result.mailbox, replaced, result.uid);
+        return result;
+      }),
+    );
     const body: SaveDraftResponse = saved;
     res.json(body);
   });

@@ -24,10 +24,15 @@ export function messageIdOf(raw: Buffer): string | null {
 }
 
 /**
- * Stores a draft and removes the previous one. The UID comes from APPENDUID (UIDPLUS), else from a
+ * Stores a draft and removes the previous one(s). The UID comes from APPENDUID (UIDPLUS), else from a
  * search for its Message-ID; null when neither tells.
  */
-export async function saveDraft(client: ImapFlow, raw: Buffer, previousUid: number | undefined): Promise<{ mailbox: string; uid: number | null }> {
+export async function saveDraft(
+  client: ImapFlow,
+  raw: Buffer,
+  previous: number | number[] | undefined,
+): Promise<{ mailbox: string; uid: number | null }> {
+  const previousUids = ([] as number[]).concat(previous ?? []).filter((n) => Number.isInteger(n) && n > 0);
   const mailbox = await draftsMailbox(client);
   const appended = await client.append(mailbox, raw, ['\\Draft', '\\Seen']);
   let uid: number | null = appended && typeof appended.uid === 'number' && appended.uid > 0 ? appended.uid : null;
@@ -40,10 +45,11 @@ export async function saveDraft(client: ImapFlow, raw: Buffer, previousUid: numb
         if (found && found.length) uid = Math.max(...found);
       }
     }
-    if (previousUid && previousUid !== uid) {
-      // Only a message that is still there is removed; a draft already gone (sent, deleted elsewhere) is fine.
-      const existing = await client.search({ uid: String(previousUid) }, { uid: true });
-      if (existing && existing.includes(previousUid)) await client.messageDelete(String(previousUid), { uid: true });
+    const stale = [...new Set(previousUids)].filter((n) => n !== uid);
+    if (stale.length) {
+      // Only messages that are still there are removed; a draft already gone (sent, deleted elsewhere) is fine.
+      const existing = (await client.search({ uid: stale.join(',') }, { uid: true })) || [];
+      if (existing.length) await client.messageDelete(existing.join(','), { uid: true });
     }
   });
   return { mailbox, uid };
@@ -58,4 +64,51 @@ export async function deleteDraft(client: ImapFlow, uid: number): Promise<void> 
     if (!existing || !existing.includes(uid)) throw notFound(`Draft ${uid}`);
     await client.messageDelete(String(uid), { uid: true });
   });
+}
+
+/**
+ * Which draft replaced which, per user, for a little while: an autosave that started before the
+ * previous one answered still names the older UID, and must remove the newer copy too. Saves of one
+ * user run one after the other.
+ */
+export class DraftChains {
+  private readonly next = new Map<string, { uid: number; at: number }>();
+  private readonly queues = new Map<string, Promise<unknown>>();
+
+  constructor(private readonly keepMs = 15 * 60_000) {}
+
+  private key(user: string, mailbox: string, uid: number) {
+    return `${user.toLowerCase()}\u0000${mailbox}\u0000${uid}`;
+  }
+
+  /** `uid` and every draft that has replaced it since. */
+  lineage(user: string, mailbox: string, uid: number | undefined, now = Date.now()): number[] {
+    const out: number[] = [];
+    let current = uid;
+    while (current && !out.includes(current)) {
+      out.push(current);
+      const hit = this.next.get(this.key(user, mailbox, current));
+      current = hit && now - hit.at < this.keepMs ? hit.uid : undefined;
+    }
+    return out;
+  }
+
+  record(user: string, mailbox: string, replaced: number[], uid: number | null, now = Date.now()) {
+    for (const [k, v] of this.next) if (now - v.at >= this.keepMs) this.next.delete(k);
+    if (uid === null) return;
+    for (const old of replaced) if (old !== uid) this.next.set(this.key(user, mailbox, old), { uid, at: now });
+  }
+
+  /** Runs `fn` after the user's earlier saves finished. */
+  async serial<T>(user: string, fn: () => Promise<T>): Promise<T> {
+    const key = user.toLowerCase();
+    const before = this.queues.get(key) ?? Promise.resolve();
+    const run = before.then(fn, fn);
+    const settled = run.catch(() => undefined);
+    this.queues.set(key, settled);
+    void settled.then(() => {
+      if (this.queues.get(key) === settled) this.queues.delete(key);
+    });
+    return run;
+  }
 }
