@@ -165,6 +165,20 @@ describe('prefill from an original message', () => {
     expect(state.html).toContain('/api/uploads/');
   });
 
+  it('edit as new of a plain-text message stays plain text (format=flowed decoded)', async () => {
+    const raw = await build({
+      from: 'alice@work.test',
+      to: 'bob@demo.test',
+      subject: 'Plain',
+      alternatives: [{ contentType: 'text/plain; charset=utf-8; format=flowed', content: 'one long line that was \r\nsoft wrapped\r\n-- \r\nAlice' }],
+    });
+    const { state } = await prefillFromMime('editAsNew', raw, source, ctx());
+    expect(state.format).toBe('text');
+    expect(state.text).toBe('one long line that was soft wrapped\n-- \nAlice');
+    expect(state.html).toBe('');
+    expect(state.identityId).toBe('work');
+  });
+
   it('an explicit identity wins; replying to your own sent message goes to its recipients', async () => {
     const sent = await build({ from: 'alice@demo.test', to: 'bob@demo.test', cc: 'carol@demo.test', subject: 'Mine', text: 'x', messageId: '<s@demo.test>' });
     const { state } = await prefillFromMime('replyAll', sent, source, ctx({ identityId: 'work' }));
