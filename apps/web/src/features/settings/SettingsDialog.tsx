@@ -7,7 +7,8 @@ import './settings.css';
 
 const IdentitiesSettings = lazy(() => import('../identities/IdentitiesSettings.js'));
 
-type Tab = 'general' | 'compose' | 'identities';
+export type SettingsTab = 'general' | 'compose' | 'identities';
+type Tab = SettingsTab;
 const TABS: Tab[] = ['general', 'compose', 'identities'];
 
 /** -1 = never: messages are marked read only by hand. */
