@@ -26,7 +26,7 @@ async function deliver(page: Page, projectName: string, baseURL: string | undefi
   }
   // Other backends: through the webmail's send API (a different request context than the page).
   const csrf = (await page.context().cookies()).find((c) => c.name === 'mr_csrf')?.value ?? '';
-  const res = await page.request.post('/api/messages/send', { headers: { 'x-csrf-token': csrf }, data: { to: ['alice@demo.test'], subject, text: 'live!' } });
+  const res = await page.request.post('/api/messages/send', { headers: { 'x-csrf-token': csrf }, data: { to: ['alice@demo.test'], subject, text: 'live!', undoDelayMs: 0 } });
   expect(res.status()).toBe(202);
 }
 

@@ -144,7 +144,7 @@ async function deliverThroughWebmail(page: Page): Promise<Hostile[]> {
     if (!h.html) continue;
     const res = await page.request.post('/api/messages/send', {
       headers: { 'x-csrf-token': csrf },
-      data: { to: ['alice@demo.test'], subject: `[${RUN}] ${h.name}`, text: `plain ${h.name}`, html: h.html },
+      data: { to: ['alice@demo.test'], subject: `[${RUN}] ${h.name}`, format: 'html', text: `plain ${h.name}`, html: h.html, undoDelayMs: 0 },
     });
     expect(res.status(), await res.text()).toBe(202);
     sent.push(h);

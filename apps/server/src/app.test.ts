@@ -169,6 +169,7 @@ describe.each(BACKEND_KINDS)('with the %s mail backend', (kind) => {
       const res = await alice.send('post', '/api/messages/send', {
         to: ['bob@demo.test'],
         bcc: ['alice@demo.test'],
+        undoDelayMs: 0,
         subject,
         text: 'Shall we try the new place?\nÀ bientôt',
       });
@@ -221,7 +222,7 @@ describe.each(BACKEND_KINDS)('with the %s mail backend', (kind) => {
     it('reports a refused recipient clearly', async () => {
       const alice = new Browser(stack.app);
       await alice.login('alice@demo.test');
-      const res = await alice.send('post', '/api/messages/send', { to: ['nobody@demo.test'], subject: 'x', text: 'y' });
+      const res = await alice.send('post', '/api/messages/send', { to: ['nobody@demo.test'], subject: 'x', text: 'y', undoDelayMs: 0 });
       expect(res.status).toBe(422);
       expect(res.body.error.code).toBe('recipient_refused');
     });

@@ -14,6 +14,8 @@ export type LoginRequest = z.infer<typeof loginRequest>;
 
 export const sessionResponse = z.object({
   user: z.object({ email: z.string() }),
+  /** With a sign-in's answer (POST): the user's preferences, so the first screen needs no round trip for them. */
+  preferences: z.lazy(() => preferences).optional(),
 });
 export type SessionResponse = z.infer<typeof sessionResponse>;
 
@@ -219,28 +221,6 @@ export const flagsUpdateRequest = z
   .object({ seen: z.boolean().optional(), flagged: z.boolean().optional() })
   .refine((v) => v.seen !== undefined || v.flagged !== undefined, { message: 'nothing to change' });
 export type FlagsUpdateRequest = z.infer<typeof flagsUpdateRequest>;
-
-const recipientList = z.array(emailAddress).max(500);
-
-export const sendRequest = z
-  .object({
-    to: recipientList.default([]),
-    cc: recipientList.default([]),
-    bcc: recipientList.default([]),
-    subject: z.string().max(998).default(''),
-    text: z.string().max(10_000_000).default(''),
-    html: z.string().max(10_000_000).optional(),
-    inReplyTo: z.string().max(998).optional(),
-    references: z.array(z.string().max(998)).max(100).optional(),
-  })
-  .refine((v) => v.to.length + v.cc.length + v.bcc.length > 0, {
-    message: 'at least one recipient is required',
-    path: ['to'],
-  });
-export type SendRequest = z.input<typeof sendRequest>;
-
-export const sendResponse = z.object({ messageId: z.string(), savedToSent: z.boolean() });
-export type SendResponse = z.infer<typeof sendResponse>;
 
 export const healthResponse = z.object({
   status: z.enum(['ok', 'degraded']),

@@ -56,16 +56,24 @@ export type ComposeLimits = z.infer<typeof composeLimits>;
 
 // ---- identities -------------------------------------------------------------------------------
 
-export const identityInput = z.object({
-  name: z.string().trim().max(200).default(''),
+const identityFields = {
+  name: z.string().trim().max(200),
   email: mailAddress,
-  replyTo: mailAddress.nullable().default(null),
-  /** HTML signature (sanitised by the server before it is stored: no scripts, no remote content rules apply on display). */
-  signatureHtml: z.string().max(100_000).default(''),
-  isDefault: z.boolean().default(false),
+  replyTo: mailAddress.nullable(),
+  /** HTML signature (sanitised by the server before it is stored). */
+  signatureHtml: z.string().max(100_000),
+  isDefault: z.boolean(),
+};
+export const identityInput = z.object({
+  ...identityFields,
+  name: identityFields.name.default(''),
+  replyTo: identityFields.replyTo.default(null),
+  signatureHtml: identityFields.signatureHtml.default(''),
+  isDefault: identityFields.isDefault.default(false),
 });
 export type IdentityInput = z.input<typeof identityInput>;
-export const identityUpdate = identityInput.partial();
+/** A change: only the fields sent (no defaults filled in). */
+export const identityUpdate = z.object(identityFields).partial();
 export type IdentityUpdate = z.input<typeof identityUpdate>;
 export const identity = z.object({
   id: z.string(),

@@ -23,7 +23,6 @@
 //   GET    /api/mailboxes/:mailbox/messages/:uid/attachments.zip → every attachment, zipped
 //   GET    /api/events                                       → Server-Sent Events: ready, mailbox {type, path, uid?, count?}, shutdown
 //   GET    /api/preferences / PATCH PreferencesUpdate        → Preferences
-//   POST   /api/messages/send      SendRequest               → SendResponse (202)
 // Compose routes (identities, contacts, uploads, drafts, prefill, send, outbox): see compose.ts.
 // :mailbox is the full IMAP path, URL-encoded with encodeURIComponent.
 // Every non-GET request must send the mr_csrf cookie value in the x-csrf-token header.

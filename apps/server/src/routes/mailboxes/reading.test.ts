@@ -101,6 +101,7 @@ describe.each(BACKEND_KINDS as BackendKind[])('reading on %s', (kind) => {
     const subject = `Re: ${original.subject.replace(/^re:\s*/i, '')}`;
     const sent = await alice.send('post', '/api/messages/send', {
       to: ['bob@demo.test'],
+      undoDelayMs: 0,
       subject,
       text: 'Agreed.',
       inReplyTo: original.messageId,
