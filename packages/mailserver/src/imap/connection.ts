@@ -24,6 +24,8 @@ export const BASE_CAPABILITIES = [
 let nextId = 1;
 /** buffers at least this big are written without being copied into a joined buffer */
 const WRITE_COPY_LIMIT = 64 * 1024;
+/** queued output above this is written at once, without waiting for the end of the event-loop turn */
+const WRITE_QUEUE_BYTES = 256 * 1024;
 
 export interface ConnectionOptions {
   store: MailStore;
@@ -131,6 +133,7 @@ export class ImapConnection implements Session {
   startTls(): void {
     const ctx = this.opts.tlsContext;
     if (!ctx || this.secure) return;
+    this.flushOutput(); // the tagged OK goes out in plain text
     const plain = this.socket;
     plain.removeAllListeners('data');
     plain.removeAllListeners('timeout');
@@ -181,27 +184,65 @@ export class ImapConnection implements Session {
   writeLine(line: string): void {
     this.writeChunks([line + '\r\n']);
   }
+  /**
+   * Queues output; the queue is written when a command's tagged response is out, when it grows past
+   * WRITE_QUEUE_BYTES, before waiting for the client or for drain, and otherwise at the end of the
+   * event-loop turn (untagged responses during IDLE). One socket write per response instead of one
+   * per line: a SELECT is ten lines.
+   */
   writeChunks(chunks: Array<string | Buffer>): void {
     if (this.closed || this.socket.destroyed) return;
+    for (const c of chunks) {
+      this.outQueue.push(c);
+      this.outBytes += c.length;
+    }
+    if (this.outBytes >= WRITE_QUEUE_BYTES) this.flushOutput();
+    else if (!this.flushScheduled) {
+      this.flushScheduled = true;
+      setImmediate(() => {
+        this.flushScheduled = false;
+        this.flushOutput();
+      });
+    }
+  }
+  private outQueue: Array<string | Buffer> = [];
+  private outBytes = 0;
+  private flushScheduled = false;
+  /** Writes the queued output now. */
+  flushOutput(): void {
+    const chunks = this.outQueue;
+    if (!chunks.length) return;
+    this.outQueue = [];
+    this.outBytes = 0;
+    if (this.socket.destroyed) return;
     // join small pieces to limit syscalls; big literals (message bodies) are written as they are,
     // never copied into one more buffer (a 25 MB FETCH BODY[] holds the message once)
-    const bufs = chunks.map((c) => (typeof c === 'string' ? Buffer.from(c, 'latin1') : c));
-    if (bufs.length === 1) { this.socket.write(bufs[0]!); return; }
     let small: Buffer[] = [];
     let smallBytes = 0;
+    let text = '';
+    const takeText = () => {
+      if (!text) return;
+      const b = Buffer.from(text, 'latin1');
+      text = '';
+      small.push(b);
+      smallBytes += b.length;
+    };
     const flushSmall = () => {
+      takeText();
       if (small.length) this.socket.write(small.length === 1 ? small[0]! : Buffer.concat(small, smallBytes));
       small = [];
       smallBytes = 0;
     };
     this.socket.cork();
-    for (const b of bufs) {
-      if (b.length >= WRITE_COPY_LIMIT) {
+    for (const c of chunks) {
+      if (typeof c === 'string') text += c;
+      else if (c.length >= WRITE_COPY_LIMIT) {
         flushSmall();
-        this.socket.write(b);
+        this.socket.write(c);
       } else {
-        small.push(b);
-        smallBytes += b.length;
+        takeText();
+        small.push(c);
+        smallBytes += c.length;
       }
     }
     flushSmall();
@@ -209,6 +250,7 @@ export class ImapConnection implements Session {
   }
   /** Waits until the socket buffer drained (backpressure for large FETCH responses). */
   async drain(): Promise<void> {
+    // what is still queued is below WRITE_QUEUE_BYTES: it goes out with the tagged response
     if (this.closed || this.socket.destroyed || !this.socket.writableNeedDrain) return;
     await new Promise<void>((resolve) => {
       const done = () => { this.socket.off('drain', done); this.socket.off('close', done); resolve(); };
@@ -218,6 +260,7 @@ export class ImapConnection implements Session {
   }
   continuation(text: string): void {
     this.writeLine(`+ ${text}`);
+    this.flushOutput(); // the client waits for it
   }
   readLine(): Promise<string> {
     return new Promise((resolve, reject) => {
@@ -358,6 +401,7 @@ export class ImapConnection implements Session {
         })
         .finally(() => {
           this.busy = false;
+          this.flushOutput();
           if (this.state === 'logout') return this.end();
           this.pump();
         });
@@ -429,11 +473,13 @@ export class ImapConnection implements Session {
     const status = result.status ?? 'OK';
     const text = result.text ?? `${name} completed`;
     this.writeLine(`${tag} ${status}${result.code ? ` [${result.code}]` : ''} ${sanitize(text)}`);
+    this.flushOutput();
     if (status === 'OK' && result.after) result.after();
   }
 
   end(): void {
     if (this.closed) return;
+    this.flushOutput();
     this.closed = true;
     this.socket.end();
     setTimeout(() => this.socket.destroy(), 2000).unref();

@@ -6,7 +6,15 @@ import { compressSet } from './parser/sequence.js';
 import type { MailboxEvent, MailboxInfo, MailStore } from '../store/index.js';
 
 export class SelectedMailbox {
-  uids: number[];
+  /**
+   * The UID list. It may be shared with the store's metadata table (SELECT of 100,000 messages
+   * copies nothing): the table only ever appends to that array or replaces it, so its first
+   * `uidCount` elements stay this session's list; the session copies them before it changes the
+   * list, or when the table has appended meanwhile.
+   */
+  private list: number[];
+  private uidCount: number;
+  private shared = false;
   recent: Set<number>;
   private pendingExists: number[] = [];
   private pendingExpunge = new Set<number>();
@@ -24,7 +32,8 @@ export class SelectedMailbox {
     store: MailStore,
     private sessionId: string,
   ) {
-    this.uids = uids;
+    this.list = uids;
+    this.uidCount = uids.length;
     this.recent = new Set(recent);
     this.unsubscribe = store.subscribe(mailbox.id, (ev) => this.onEvent(ev));
   }
@@ -47,17 +56,42 @@ export class SelectedMailbox {
     this.onChange = null;
   }
 
+  /** The UIDs in sequence-number order. Read it; change it only through the methods here. */
+  get uids(): number[] {
+    if (this.shared && this.list.length !== this.uidCount) this.own();
+    return this.list;
+  }
+  set uids(list: number[]) {
+    this.list = list;
+    this.uidCount = list.length;
+    this.shared = false;
+  }
+  /** Uses a list owned by someone else that only ever grows at its end (the store's metadata table). */
+  shareUids(list: readonly number[]): void {
+    this.list = list as number[];
+    this.uidCount = list.length;
+    this.shared = true;
+  }
+  private own(): number[] {
+    if (this.shared) {
+      this.list = this.list.slice(0, this.uidCount);
+      this.shared = false;
+    }
+    return this.list;
+  }
+
   get exists(): number {
-    return this.uids.length;
+    return this.uidCount;
   }
 
   /** 1-based sequence number of a UID, or 0. */
   seqOf(uid: number): number {
+    const list = this.list;
     let lo = 0;
-    let hi = this.uids.length - 1;
+    let hi = this.uidCount - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >> 1;
-      const v = this.uids[mid]!;
+      const v = list[mid]!;
       if (v === uid) return mid + 1;
       if (v < uid) lo = mid + 1;
       else hi = mid - 1;
@@ -68,7 +102,10 @@ export class SelectedMailbox {
   /** Removes an expunged UID from the view; returns its former sequence number (0 if unknown). */
   removeUid(uid: number): number {
     const seq = this.seqOf(uid);
-    if (seq) this.uids.splice(seq - 1, 1);
+    if (seq) {
+      this.own().splice(seq - 1, 1);
+      this.uidCount--;
+    }
     this.recent.delete(uid);
     this.pendingExpunge.delete(uid);
     this.pendingFlags.delete(uid);
@@ -109,12 +146,14 @@ export class SelectedMailbox {
       lines.push(...this.expungeLines([...this.pendingExpunge], vanished));
     }
     if (this.pendingExists.length) {
-      const last = this.uids[this.uids.length - 1] ?? 0;
+      const last = this.uidCount ? this.list[this.uidCount - 1]! : 0;
       const fresh = [...new Set(this.pendingExists)].filter((u) => u > last).sort((a, b) => a - b);
       this.pendingExists = [];
       if (fresh.length) {
-        this.uids.push(...fresh);
-        lines.push(`* ${this.uids.length} EXISTS`);
+        const list = this.own();
+        for (const u of fresh) list.push(u);
+        this.uidCount = list.length;
+        lines.push(`* ${this.uidCount} EXISTS`);
       }
     }
     if (this.pendingFlags.size) {

@@ -8,6 +8,8 @@ import { ADDED_COLUMNS, DELETED_SQL, INDEX_SQL, RECOUNT_SQL, SCHEMA_SQL, SCHEMA_
 import { indexMessage } from './indexer.js';
 import { openAliases } from './aliases.js';
 import { compileSearch } from './search.js';
+import { createMetaTables } from './meta-table.js';
+import { createAuthCache } from './auth-cache.js';
 import {
   StoreError,
   type FlagMode,
@@ -17,6 +19,7 @@ import {
   type MailStore,
   type MessageMeta,
   type MessageRecord,
+  type MetaSnapshot,
   type SortKey,
 } from './types.js';
 
@@ -33,7 +36,7 @@ const SPECIAL_MAILBOXES: Array<[string, string | null]> = [
   ['Junk', '\\Junk'],
   ['Archive', '\\Archive'],
 ];
-const UID_CACHE_MAILBOXES = 16;
+const META_TABLE_MAILBOXES = 16;
 const SCRYPT_N = 16384;
 const SCRYPT_R = 8;
 const SCRYPT_P = 1;
@@ -137,7 +140,7 @@ export function toCrlf(raw: Buffer): Buffer {
   return Buffer.from(out.subarray(0, n));
 }
 
-interface MailboxRow { id: number; user_id: number; name: string; uidvalidity: number; uidnext: number; highestmodseq: number; special_use: string | null; subscribed: number; msg_count: number; unseen_count: number; total_size: number }
+interface MailboxRow { id: number; user_id: number; name: string; uidvalidity: number; uidnext: number; highestmodseq: number; special_use: string | null; subscribed: number; msg_count: number; unseen_count: number; total_size: number; recent_floor: number }
 interface MessageRow { id: number; uid: number; modseq: number; flags: string; internaldate: number; size: number; envelope?: string; bodystructure?: string; body?: string }
 
 function toMailbox(r: MailboxRow): MailboxInfo {
@@ -251,14 +254,16 @@ export function openStore(opts: OpenStoreOptions): MailStore {
     ftsPending: db.prepare<[number], number>('SELECT message_id FROM fts_pending ORDER BY message_id LIMIT ?').pluck(),
     deleteFtsPending: db.prepare('DELETE FROM fts_pending WHERE message_id = ?'),
     blobById: db.prepare<[number], Buffer>('SELECT raw FROM blobs WHERE message_id = ?').pluck(),
-    uids: db.prepare<[number], number>('SELECT uid FROM messages INDEXED BY messages_meta WHERE mailbox_id = ? ORDER BY uid').pluck(),
     arrival: db.prepare<[number], [uid: number, internaldate: number]>('SELECT uid, internaldate FROM messages INDEXED BY messages_arrival WHERE mailbox_id = ? ORDER BY internaldate, uid').raw(),
-    recentCount: db.prepare<[number], number>('SELECT count(*) FROM messages WHERE mailbox_id = ? AND recent = 1').pluck(),
+    // \Recent: recent = 1 and a UID at or above the mailbox's recent_floor (claimRecent raises the floor instead of rewriting rows)
+    recentCount: db.prepare<[number, number], number>('SELECT count(*) FROM messages INDEXED BY messages_recent WHERE mailbox_id = ? AND recent = 1 AND uid >= ?').pluck(),
     firstUnseen: db.prepare<[number], number>(`SELECT uid FROM messages INDEXED BY messages_unseen WHERE mailbox_id = ? AND ${UNSEEN_SQL} ORDER BY uid LIMIT 1`).pluck(),
     metaRange: db.prepare<[number, number, number], [uid: number, modseq: number, flags: string, internaldate: number, size: number]>('SELECT uid, modseq, flags, internaldate, size FROM messages INDEXED BY messages_meta WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid').raw(),
-    recentUids: db.prepare<[number], { uid: number }>('SELECT uid FROM messages WHERE mailbox_id = ? AND recent = 1'),
-    clearRecent: db.prepare('UPDATE messages SET recent = 0 WHERE mailbox_id = ? AND recent = 1'),
+    recentUids: db.prepare<[number, number], number>('SELECT uid FROM messages INDEXED BY messages_recent WHERE mailbox_id = ? AND recent = 1 AND uid >= ? ORDER BY uid').pluck(),
+    raiseRecentFloor: db.prepare('UPDATE mailboxes SET recent_floor = ? WHERE id = ?'),
     messageByUid: db.prepare<[number, number], MessageRow>('SELECT id, uid, modseq, flags, internaldate, size, envelope, bodystructure, body FROM messages WHERE mailbox_id = ? AND uid = ?'),
+    structuresRange: db.prepare<[number, number, number], [uid: number, envelope: string, bodystructure: string, body: string]>('SELECT uid, envelope, bodystructure, body FROM messages WHERE mailbox_id = ? AND uid BETWEEN ? AND ? ORDER BY uid').raw(),
+    structuresByUid: db.prepare<[number, number], [uid: number, envelope: string, bodystructure: string, body: string]>('SELECT uid, envelope, bodystructure, body FROM messages WHERE mailbox_id = ? AND uid = ?').raw(),
     metaByUid: db.prepare<[number, number], MessageRow>('SELECT id, uid, modseq, flags, internaldate, size FROM messages INDEXED BY messages_meta WHERE mailbox_id = ? AND uid = ?'),
     raw: db.prepare<[number, number], { raw: Buffer }>('SELECT b.raw FROM messages m JOIN blobs b ON b.message_id = m.id WHERE m.mailbox_id = ? AND m.uid = ?'),
     setFlags: db.prepare('UPDATE messages SET flags = ?, modseq = ? WHERE id = ?'),
@@ -455,6 +460,8 @@ export function openStore(opts: OpenStoreOptions): MailStore {
 
   /** SORT (ARRIVAL) / (REVERSE ARRIVAL): one scan of the arrival index, ties by ascending UID, no SQL sort. */
   function sortByArrival(mailboxId: number, reverse: boolean, uids: number[]): number[] {
+    const snap = snapshotOf(mailboxId);
+    if (snap?.arrivalInUidOrder) return sortInUidOrder(snap, reverse, uids);
     const rows = st.arrival.all(mailboxId); // [uid, internaldate] by internaldate, then uid
     const wanted = uidFilter(uids);
     const out: number[] = [];
@@ -474,6 +481,37 @@ export function openStore(opts: OpenStoreOptions): MailStore {
     return out;
   }
 
+  /** ARRIVAL order when INTERNALDATE never decreases with the UID: the table's order, ties (equal dates) by ascending UID both ways. */
+  function sortInUidOrder(snap: MetaSnapshot, reverse: boolean, uids: number[]): number[] {
+    const wanted = uidFilter(uids);
+    const { uids: all, internaldates: dates } = snap;
+    const out: number[] = [];
+    if (!reverse) {
+      for (let i = 0; i < all.length; i++) if (wanted(all[i]!)) out.push(all[i]!);
+      return out;
+    }
+    let end = all.length;
+    while (end > 0) {
+      const date = dates[end - 1]!;
+      let start = end - 1;
+      while (start > 0 && dates[start - 1] === date) start--;
+      for (let i = start; i < end; i++) if (wanted(all[i]!)) out.push(all[i]!);
+      end = start;
+    }
+    return out;
+  }
+
+  const metaTables = createMetaTables(db, META_TABLE_MAILBOXES);
+  const authCache = createAuthCache();
+  /** The metadata table of a mailbox, read in one transaction with the mailbox row. */
+  function snapshotOf(mailboxId: number): MetaSnapshot | null {
+    return db.transaction(() => {
+      const box = st.mailboxById.get(mailboxId);
+      if (!box) { metaTables.forget(mailboxId); return null; }
+      return metaTables.get(box);
+    })();
+  }
+
   /** Membership test for a UID list: a bitmap for the usual dense UIDs, a Set otherwise. */
   function uidFilter(uids: number[]): (uid: number) => boolean {
     let max = 0;
@@ -487,8 +525,6 @@ export function openStore(opts: OpenStoreOptions): MailStore {
     return (uid) => set.has(uid);
   }
 
-  // UID lists of recently selected mailboxes, valid while (uidvalidity, uidnext, highestmodseq) are unchanged
-  const uidCache = new Map<number, { key: string; uids: number[] }>();
 
   const store: MailStore = {
     maxMessageSize: MAX_MESSAGE_SIZE_BYTES,
@@ -525,7 +561,10 @@ export function openStore(opts: OpenStoreOptions): MailStore {
         await verifyPassword(password, 'scrypt$16384$8$1$AAAAAAAAAAAAAAAAAAAAAA==$AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=');
         return null;
       }
-      return (await verifyPassword(password, u.password_hash)) ? { id: u.id, email: u.email } : null;
+      if (authCache.verified(u.email, password, u.password_hash)) return { id: u.id, email: u.email };
+      if (!(await verifyPassword(password, u.password_hash))) return null;
+      authCache.remember(u.email, password, u.password_hash);
+      return { id: u.id, email: u.email };
     },
     async deliver(email, raw, opts = {}) {
       const u = userByEmail(email);
@@ -661,34 +700,25 @@ export function openStore(opts: OpenStoreOptions): MailStore {
     async mailboxStatus(mailboxId) {
       return db.transaction(() => {
         const box = requireMailboxById(mailboxId);
-        const recent = st.recentCount.get(mailboxId)!;
+        const recent = st.recentCount.get(mailboxId, box.recent_floor)!;
         const firstUnseenUid = box.unseen_count > 0 ? (st.firstUnseen.get(mailboxId) ?? null) : null;
         const out: MailboxStatus = { messages: box.msg_count, unseen: box.unseen_count, recent, size: box.total_size, uidnext: box.uidnext, uidvalidity: box.uidvalidity, highestmodseq: box.highestmodseq, firstUnseenUid };
         return out;
       })();
     },
     async listUids(mailboxId) {
-      return db.transaction(() => {
-        const box = st.mailboxById.get(mailboxId);
-        if (!box) return [];
-        // every change of a mailbox's UID list bumps its uidnext (new UIDs) or highestmodseq (expunge, move away)
-        const key = `${box.uidvalidity}:${box.uidnext}:${box.highestmodseq}`;
-        const hit = uidCache.get(mailboxId);
-        if (hit && hit.key === key) {
-          uidCache.delete(mailboxId);
-          uidCache.set(mailboxId, hit);
-          return hit.uids.slice();
-        }
-        const uids = st.uids.all(mailboxId);
-        uidCache.set(mailboxId, { key, uids });
-        if (uidCache.size > UID_CACHE_MAILBOXES) uidCache.delete(uidCache.keys().next().value!);
-        return uids.slice();
-      })();
+      return snapshotOf(mailboxId)?.uids.slice() ?? [];
+    },
+    async metaSnapshot(mailboxId) {
+      return snapshotOf(mailboxId);
     },
     async claimRecent(mailboxId) {
       return tx(() => {
-        const uids = st.recentUids.all(mailboxId).map((r) => r.uid);
-        if (uids.length) st.clearRecent.run(mailboxId);
+        const box = st.mailboxById.get(mailboxId);
+        if (!box) return [];
+        const uids = st.recentUids.all(mailboxId, box.recent_floor);
+        // one row update instead of clearing the flag on every message (100,000 rows after a big delivery)
+        if (box.recent_floor !== box.uidnext) st.raiseRecentFloor.run(box.uidnext, mailboxId);
         return uids;
       });
     },
@@ -698,6 +728,23 @@ export function openStore(opts: OpenStoreOptions): MailStore {
         const r = st.messageByUid.get(mailboxId, uid);
         if (!r) continue;
         out.push(lazyRecord(toMeta(r), r.envelope!, r.bodystructure!, r.body!));
+      }
+      return out;
+    },
+    async getStructures(mailboxId, uids) {
+      if (!uids.length) return [];
+      const sorted = uids.slice().sort((a, b) => a - b);
+      const lo = sorted[0]!;
+      const hi = sorted[sorted.length - 1]!;
+      if (sorted.length > 1 && hi - lo < sorted.length * 2) {
+        // a dense list (a page of the message list): one range scan
+        const wanted = uidFilter(sorted);
+        return st.structuresRange.all(mailboxId, lo, hi).filter((r) => wanted(r[0]));
+      }
+      const out: Array<[number, string, string, string]> = [];
+      for (const uid of sorted) {
+        const r = st.structuresByUid.get(mailboxId, uid);
+        if (r) out.push(r);
       }
       return out;
     },

@@ -74,6 +74,8 @@ export const ADDED_COLUMNS: Array<[table: string, column: string, ddl: string]> 
   ['mailboxes', 'msg_count', 'ALTER TABLE mailboxes ADD COLUMN msg_count INTEGER NOT NULL DEFAULT 0'],
   ['mailboxes', 'unseen_count', 'ALTER TABLE mailboxes ADD COLUMN unseen_count INTEGER NOT NULL DEFAULT 0'],
   ['mailboxes', 'total_size', 'ALTER TABLE mailboxes ADD COLUMN total_size INTEGER NOT NULL DEFAULT 0'],
+  // messages.recent = 1 counts as \\Recent only from this UID on (SELECT raises it to UIDNEXT)
+  ['mailboxes', 'recent_floor', 'ALTER TABLE mailboxes ADD COLUMN recent_floor INTEGER NOT NULL DEFAULT 0'],
 ];
 
 /** SQL condition "message is not \\Seen" (flags are stored in canonical spelling); the partial index uses the same text. */

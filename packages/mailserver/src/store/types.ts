@@ -41,6 +41,22 @@ export interface MessageRecord extends MessageMeta {
   body: ImapData[];
 }
 
+/**
+ * Metadata of every message of a mailbox in UID order (index i of each array is one message), as of
+ * `highestmodseq`. Shared with the store's cache: read it, never change it.
+ */
+export interface MetaSnapshot {
+  readonly uids: readonly number[];
+  readonly modseqs: readonly number[];
+  /** flags joined by one space, as stored (without \\Recent) */
+  readonly flags: readonly string[];
+  readonly internaldates: readonly number[];
+  readonly sizes: readonly number[];
+  /** INTERNALDATE never decreases with the UID: ARRIVAL order is UID order */
+  readonly arrivalInUidOrder: boolean;
+  readonly highestmodseq: number;
+}
+
 export type FlagMode = 'set' | 'add' | 'remove';
 
 export type SearchKey =
@@ -110,6 +126,10 @@ export interface MailStore extends AliasStore {
   claimRecent(mailboxId: number): Promise<number[]>;
   getMessages(mailboxId: number, uids: number[]): Promise<MessageRecord[]>;
   getMeta(mailboxId: number, uids: number[]): Promise<MessageMeta[]>;
+  /** ENVELOPE, BODYSTRUCTURE and BODY (ImapData as JSON) of the given messages, in UID order; missing UIDs are left out. */
+  getStructures(mailboxId: number, uids: number[]): Promise<Array<[uid: number, envelope: string, bodystructure: string, body: string]>>;
+  /** The metadata of every message of a mailbox (flag syncs, SORT ARRIVAL); null if it does not exist. */
+  metaSnapshot(mailboxId: number): Promise<MetaSnapshot | null>;
   getRaw(mailboxId: number, uid: number): Promise<Buffer | null>;
   storeFlags(mailboxId: number, uids: number[], mode: FlagMode, flags: string[], opts?: { unchangedSince?: number; origin?: string }): Promise<{ updated: MessageMeta[]; modified: number[] }>;
   expunge(mailboxId: number, opts?: { uids?: number[]; origin?: string }): Promise<number[]>;

@@ -6,6 +6,8 @@ import { FETCH_BATCH_SIZE } from '../limits.js';
 import { compressSet, parseSequenceSet, toRanges } from '../parser/sequence.js';
 import { argAtom, tokenText, type Token } from '../parser/tokenizer.js';
 import { atom, formatInternalDate, serialize, type ImapOut } from '../response.js';
+import { cachedStructure, rememberStructure, structureKey, wireOf, type StructureItem } from '../structure-cache.js';
+import type { ImapData } from '../../mime/structure.js';
 import { requireSelected, resolveSet } from './util.js';
 import type { ImapCommand, Session } from './types.js';
 
@@ -115,10 +117,19 @@ async function runFetch(session: Session, uidMode: boolean, args: Token[]): Prom
   const metaItems = items.map((i) => (i.kind === 'simple' && META_ITEMS.has(i.name) ? i.name : null));
   const metaOnly = metaItems.every((n) => n !== null);
   const metaOrder = metaOnly ? metaItemOrder(metaItems as SimpleName[], uidMode, wantModseq) : [];
+  if (metaOnly) {
+    await fetchMeta(session, uids, metaOrder, changedSince);
+    return;
+  }
   const setsSeen = !view.readOnly && items.some((i) => (i.kind === 'section' && !i.peek) || (i.kind === 'simple' && (i.name === 'RFC822' || i.name === 'RFC822.TEXT')));
+  if (!needsRaw && !setsSeen) {
+    // ENVELOPE/BODYSTRUCTURE/BODY with metadata (a message list page): from the structure cache
+    const order = metaItemOrder(items.map((i) => (i as { name: SimpleName }).name), uidMode, wantModseq);
+    await fetchStructures(session, uids, order, changedSince);
+    return;
+  }
 
-  // metadata lines are small: bigger batches, fewer store calls
-  const batchSize = metaOnly ? FETCH_BATCH_SIZE * 8 : FETCH_BATCH_SIZE;
+  const batchSize = FETCH_BATCH_SIZE;
   for (let off = 0; off < uids.length; off += batchSize) {
     const batch = uids.slice(off, off + batchSize);
     let records: Array<MessageMeta | MessageRecord> = needsParsed ? await session.store.getMessages(view.mailbox.id, batch) : await session.store.getMeta(view.mailbox.id, batch);
@@ -150,12 +161,6 @@ async function runFetch(session: Session, uidMode: boolean, args: Token[]): Prom
     for (const rec of records) {
       const seq = view.seqOf(rec.uid);
       if (!seq) continue;
-      if (metaOnly && !seenChanged.has(rec.uid)) {
-        // fast path for flag syncs (UID FETCH 1:* (UID FLAGS) and the like): same output as below
-        text += `* ${seq} FETCH (${metaLine(rec, metaOrder, view.recent.has(rec.uid))})\r\n`;
-        if (text.length > FETCH_FLUSH_BYTES) flush();
-        continue;
-      }
       const raw = needsRaw ? await session.store.getRaw(view.mailbox.id, rec.uid) : null;
       if (needsRaw && !raw) continue;
       let mime: MimeNode | null = null;
@@ -220,14 +225,140 @@ function metaItemOrder(names: SimpleName[], uidMode: boolean, wantModseq: boolea
   return order;
 }
 
-/** The FETCH data of a message for items that need only its metadata. */
-function metaLine(rec: MessageMeta, order: SimpleName[], recent: boolean): string {
+/** Index of the first element >= x in an ascending list. */
+function lowerBound(list: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Flag syncs (UID FETCH 1:* (UID FLAGS) and other metadata-only items): formatted straight from
+ * the store's metadata table, walking the requested UIDs, the session's UID list (sequence numbers)
+ * and the table side by side (all three ascending), written in ~1 MB pieces.
+ */
+async function fetchMeta(session: Session, uids: number[], order: SimpleName[], changedSince: number | null): Promise<void> {
+  const view = requireSelected(session);
+  const snap = await session.store.metaSnapshot(view.mailbox.id);
+  if (!snap) return;
+  const { uids: all, flags, modseqs, internaldates, sizes } = snap;
+  const n = all.length;
+  const seqUids = view.uids;
+  const recent = view.recent.size ? view.recent : null;
+  const uidFlagsOnly = order.length === 2 && order[0] === 'UID' && order[1] === 'FLAGS';
+  // both walks start at the first requested UID (FETCH of the newest page must not walk the whole list)
+  let v = lowerBound(seqUids, uids[0] ?? 0);
+  let j = lowerBound(all, uids[0] ?? 0);
+  let text = '';
+  for (const uid of uids) {
+    while (v < seqUids.length && seqUids[v]! < uid) v++;
+    if (seqUids[v] !== uid) continue;
+    while (j < n && all[j]! < uid) j++;
+    if (j >= n || all[j] !== uid) continue; // expunged meanwhile
+    if (changedSince !== null && modseqs[j]! <= changedSince) continue;
+    let f = flags[j]!;
+    if (recent?.has(uid)) f = f ? f + ' \\Recent' : '\\Recent';
+    if (uidFlagsOnly) text += '* ' + (v + 1) + ' FETCH (UID ' + uid + ' FLAGS (' + f + '))\r\n';
+    else text += '* ' + (v + 1) + ' FETCH (' + metaLine({ uid, modseq: modseqs[j]!, flags: f, internaldate: internaldates[j]!, size: sizes[j]! }, order) + ')\r\n';
+    if (text.length > FETCH_FLUSH_BYTES) {
+      session.writeChunks([text]);
+      text = '';
+      await session.drain();
+    }
+  }
+  if (text) session.writeChunks([text]);
+  await session.drain();
+}
+
+/**
+ * Items from the metadata table and the stored ENVELOPE/BODYSTRUCTURE/BODY, in their wire form
+ * from the structure cache (formatted from the stored JSON on a miss, one store call per batch).
+ */
+async function fetchStructures(session: Session, uids: number[], order: SimpleName[], changedSince: number | null): Promise<void> {
+  const view = requireSelected(session);
+  const mailboxId = view.mailbox.id;
+  const uidvalidity = view.mailbox.uidvalidity;
+  const structural = order.filter((n): n is StructureItem => n === 'ENVELOPE' || n === 'BODYSTRUCTURE' || n === 'BODY');
+  const recent = view.recent.size ? view.recent : null;
+  for (let off = 0; off < uids.length; off += FETCH_BATCH_SIZE) {
+    const batch = uids.slice(off, off + FETCH_BATCH_SIZE);
+    const snap = await session.store.metaSnapshot(mailboxId);
+    if (!snap) return;
+    const { uids: all, flags, modseqs, internaldates, sizes } = snap;
+    // rows of this batch: sequence number and table index (both lists ascending)
+    const rows: Array<{ uid: number; seq: number; j: number; key: string }> = [];
+    const seqUids = view.uids;
+    let v = lowerBound(seqUids, batch[0] ?? 0);
+    let j = lowerBound(all, batch[0] ?? 0);
+    for (const uid of batch) {
+      while (v < seqUids.length && seqUids[v]! < uid) v++;
+      if (seqUids[v] !== uid) continue;
+      while (j < all.length && all[j]! < uid) j++;
+      if (j >= all.length || all[j] !== uid) continue; // expunged meanwhile
+      if (changedSince !== null && modseqs[j]! <= changedSince) continue;
+      rows.push({ uid, seq: v + 1, j, key: structureKey(mailboxId, uidvalidity, uid) });
+    }
+    const missing = rows.filter((r) => structural.some((n) => cachedStructure(r.key, n) === undefined)).map((r) => r.uid);
+    const fresh = new Map<number, Partial<Record<StructureItem, string>>>();
+    if (missing.length) {
+      for (const [uid, envelope, bodystructure, body] of await session.store.getStructures(mailboxId, missing)) {
+        const json = { ENVELOPE: envelope, BODYSTRUCTURE: bodystructure, BODY: body };
+        const wire: Partial<Record<StructureItem, string>> = {};
+        for (const n of structural) {
+          wire[n] = wireOf(JSON.parse(json[n]) as ImapData);
+          rememberStructure(structureKey(mailboxId, uidvalidity, uid), n, wire[n]);
+        }
+        fresh.set(uid, wire);
+      }
+    }
+    let text = '';
+    for (const r of rows) {
+      const k = r.j;
+      const got = fresh.get(r.uid);
+      let line = '';
+      let complete = true;
+      for (const name of order) {
+        if (line) line += ' ';
+        switch (name) {
+          case 'UID': line += 'UID ' + r.uid; break;
+          case 'FLAGS': {
+            let f = flags[k]!;
+            if (recent?.has(r.uid)) f = f ? f + ' \\Recent' : '\\Recent';
+            line += 'FLAGS (' + f + ')';
+            break;
+          }
+          case 'INTERNALDATE': line += 'INTERNALDATE "' + formatInternalDate(internaldates[k]!) + '"'; break;
+          case 'RFC822.SIZE': line += 'RFC822.SIZE ' + sizes[k]; break;
+          case 'MODSEQ': line += 'MODSEQ (' + modseqs[k] + ')'; break;
+          case 'ENVELOPE': case 'BODYSTRUCTURE': case 'BODY': {
+            const wire = got?.[name] ?? cachedStructure(r.key, name);
+            if (wire === undefined) complete = false; // expunged before its structure was read
+            line += name + ' ' + wire;
+            break;
+          }
+          default: break;
+        }
+      }
+      if (complete) text += '* ' + r.seq + ' FETCH (' + line + ')\r\n';
+    }
+    if (text) session.writeChunks([text]);
+    await session.drain();
+  }
+}
+
+/** The FETCH data of a message for items that need only its metadata (flags: joined, \\Recent included). */
+function metaLine(rec: { uid: number; modseq: number; flags: string; internaldate: number; size: number }, order: SimpleName[]): string {
   let s = '';
   for (const name of order) {
     if (s) s += ' ';
     switch (name) {
       case 'UID': s += 'UID ' + rec.uid; break;
-      case 'FLAGS': s += 'FLAGS (' + rec.flags.join(' ') + (recent ? (rec.flags.length ? ' \\Recent)' : '\\Recent)') : ')'); break;
+      case 'FLAGS': s += 'FLAGS (' + rec.flags + ')'; break;
       case 'INTERNALDATE': s += 'INTERNALDATE "' + formatInternalDate(rec.internaldate) + '"'; break;
       case 'RFC822.SIZE': s += 'RFC822.SIZE ' + rec.size; break;
       case 'MODSEQ': s += 'MODSEQ (' + rec.modseq + ')'; break;

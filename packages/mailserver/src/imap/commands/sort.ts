@@ -33,8 +33,10 @@ export const sort: ImapCommand = {
     if (!rest.length) throw bad('Missing search criteria');
     const { key } = parseSearch(rest, view);
     // ALL: the session's own UID list is the search result (the store drops what is already expunged)
-    const matched = key.type === 'all' ? view.uids.slice() : await session.store.search(view.mailbox.id, key, view.recent);
-    const sorted = (await session.store.sort(view.mailbox.id, keys, matched)).filter((u) => view.seqOf(u) > 0);
+    const matched = key.type === 'all' ? view.uids : await session.store.search(view.mailbox.id, key, view.recent);
+    // the store returns a subset of the UIDs it was given: for ALL those are the session's own
+    let sorted = await session.store.sort(view.mailbox.id, keys, matched);
+    if (key.type !== 'all') sorted = sorted.filter((u) => view.seqOf(u) > 0);
     const out = uid ? sorted : sorted.map((u) => view.seqOf(u));
     session.writeLine(out.length ? '* SORT ' + out.join(' ') : '* SORT');
   },
