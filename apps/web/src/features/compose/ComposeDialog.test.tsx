@@ -217,7 +217,7 @@ describe('sending', () => {
     const { user, dialog, to, field } = await openCompose();
     await user.type(to(), 'bob@example.org');
     await user.type(field('Subject'), 'Later');
-    await user.click(within(dialog).getByRole('button', { name: 'Send later' }));
+    await user.click(within(dialog).getByRole('button', { name: 'Schedule' }));
     await user.click(within(dialog).getByRole('button', { name: 'Tomorrow morning' }));
     await waitFor(() => expect(screen.queryByRole('dialog', { name: 'New message' })).toBeNull());
     const sendAt = new Date((posts(requests, '/api/messages/send')[0]?.body as { sendAt: string }).sendAt);

@@ -1,13 +1,15 @@
 // The compose window (lazy chunk): recipients as chips, rich text or plain text, attachments with
 // progress, identities and signatures, draft autosave and local recovery, send / send later.
 import { lazy, Suspense, useCallback, useEffect, useId, useRef, useState, type DragEvent, type FormEvent } from 'react';
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { composeState as composeStateSchema, type ComposeFormat, type ComposeStateInput, type Identity, type PrefillMode, type Priority, type Upload } from '@mailroom/shared';
 import { Icon } from '../../components/Icon/Icon.js';
 import type { RichEditorHandle } from '../../components/RichEditor/RichEditor.js';
 import { formatSize } from '../../lib/format.js';
 import { usePreferences, useUpdatePreferences, type Preferences } from '../settings/preferences.js';
+import { mailboxKeys } from '../mailbox/mailbox.queries.js';
+import { outboxKeys } from '../outbox/outbox.queries.js';
 import { composeApi, identitiesQuery, limitsQuery } from './compose.queries.js';
 import { htmlToText, isEmptyHtml, placeSignatureHtml, placeSignatureText, signatureAsText, textToHtml } from './convert.js';
 import { sanitizeComposeHtml } from './quote.js';
@@ -175,6 +177,7 @@ interface ComposeFormProps extends ComposeDialogProps {
 function ComposeForm({ session, composer, announce, loaded, identities }: ComposeFormProps) {
   const { t } = useTranslation();
   const preferences = usePreferences() as ComposePreferences;
+  const queryClient = useQueryClient();
   const updatePreferences = useUpdatePreferences();
   const limits = useQuery(limitsQuery());
   const [fields, setFields] = useState<Fields>(() => initialFields(loaded, preferences.composeFormat ?? 'html', identities));
@@ -394,6 +397,9 @@ function ComposeForm({ session, composer, announce, loaded, identities }: Compos
       const response = await composeApi.send({ ...state, ...(sendAt ? { sendAt: sendAt.toISOString() } : {}) });
       finish();
       removeRecovery(session.id);
+      // the Scheduled list, the Sent copy, the draft gone from Drafts
+      void queryClient.invalidateQueries({ queryKey: outboxKeys.all });
+      void queryClient.invalidateQueries({ queryKey: mailboxKeys.all });
       if (sendAt) {
         announce(t('Scheduled for {{date}}', { date: sendAt.toLocaleString() }));
       } else if (response.status === 'sent') {
@@ -610,9 +616,10 @@ function ComposeForm({ session, composer, announce, loaded, identities }: Compos
             <span>{t('Send')}</span>
           </button>
           <div className="compose-menu">
-            <button type="button" className="btn" aria-expanded={menu === 'later'} onClick={() => setMenu((m) => (m === 'later' ? null : 'later'))}>
+            {/* "Schedule", not "Send later": the Send button keeps a name no other button contains */}
+            <button type="button" className="btn" aria-expanded={menu === 'later'} title={t('Send later')} onClick={() => setMenu((m) => (m === 'later' ? null : 'later'))}>
               <Icon name="calendar" />
-              <span>{t('Send later')}</span>
+              <span>{t('Schedule')}</span>
             </button>
             {menu === 'later' && (
               <div className="menu compose-popup" role="group" aria-label={t('Send later')}>
@@ -633,7 +640,7 @@ function ComposeForm({ session, composer, announce, loaded, identities }: Compos
                     void send(at);
                   }}
                 >
-                  {t('Schedule send')}
+                  {t('Schedule for this time')}
                 </button>
               </div>
             )}

@@ -5,6 +5,7 @@ import { useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { isApiError } from '../../lib/http.js';
 import { mailboxKeys } from '../mailbox/mailbox.queries.js';
+import { outboxKeys } from '../outbox/outbox.queries.js';
 import { ComposeDialog } from './ComposeDialog.js';
 import { composeApi } from './compose.queries.js';
 import type { Composer, PendingSend } from './useComposer.js';
@@ -63,6 +64,7 @@ export function SendingToast({ send, composer, announce }: { send: PendingSend; 
     const finish = () => {
       done.current = true;
       latest.current.composer.removePending(send.id);
+      void queryClient.invalidateQueries({ queryKey: outboxKeys.all });
     };
     const check = () => {
       if (!live || done.current) return;
@@ -115,6 +117,7 @@ export function SendingToast({ send, composer, announce }: { send: PendingSend; 
       (response) => {
         done.current = true;
         composer.removePending(send.id);
+        void queryClient.invalidateQueries({ queryKey: outboxKeys.all });
         composer.openState(response.state, response.attachments, { sessionId: send.sessionId });
       },
       (err: unknown) => {
