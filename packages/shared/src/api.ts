@@ -15,7 +15,7 @@ export type LoginRequest = z.infer<typeof loginRequest>;
 export const sessionResponse = z.object({
   user: z.object({ email: z.string() }),
   /** With a sign-in's answer (POST): the user's preferences, so the first screen needs no round trip for them. */
-  preferences: z.lazy(() => preferences).optional(),
+  preferences: z.record(z.string(), z.unknown()).optional(),
 });
 export type SessionResponse = z.infer<typeof sessionResponse>;
 

@@ -61,7 +61,10 @@ describe.each(BACKEND_KINDS as BackendKind[])('reading on %s', (kind) => {
     }
     // the first screen after sign-in: both windows and the folder list at once (the list waits for the first window)
     const fresh = new Browser(stack.app);
-    expect((await fresh.login('alice@demo.test')).status).toBe(200);
+    const signedIn = await fresh.login('alice@demo.test');
+    expect(signedIn.status).toBe(200);
+    // the sign-in answer brings the preferences along (the first screen needs conversationView)
+    expect(typeof signedIn.body.preferences?.conversationView).toBe('boolean');
     const [lite, full, folders] = await Promise.all([
       fresh.get('/api/mailboxes/INBOX/messages?sort=date&order=desc&limit=100&previews=0'),
       fresh.get('/api/mailboxes/INBOX/messages?sort=date&order=desc&limit=100'),

@@ -14,6 +14,15 @@ import { fetchMessage, getMessage, getThread, listMailboxes, listMessages, listU
 import { analyseStructure } from '../../imap/structure.js';
 import { HttpError, notFound } from '../../errors.js';
 
+/**
+ * A window asked for without previews is the webmail's first screen after sign-in; the folder
+ * list and the quota asked for in the same breath wait for it (by session), so that LIST + STATUS
+ * of every folder and GETQUOTAROOT (slow on some servers) do not get onto the session's one IMAP
+ * connection ahead of the rows.
+ */
+const firstScreens = new Map<string, Promise<unknown>>();
+const afterFirstScreen = async (req: Request) => void (await firstScreens.get(req.session!.id)?.catch(() => undefined));
+
 /** Image types shown inline; every other attachment is served as a download. */
 const INLINE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
 
@@ -26,14 +35,9 @@ export function mailboxesRouter(ctx: AppContext): Router {
 
   const mailboxOf = (req: Request) => String(req.params.mailbox);
 
-  // A window asked for without previews is the webmail's first screen after sign-in; the folder
-  // list asked for in the same breath waits for it, so that LIST + STATUS of every folder (slow on
-  // some servers) does not get onto the session's IMAP connection ahead of the rows.
-  const firstScreens = new Map<string, Promise<unknown>>();
-
   router.get('/', async (req, res) => {
     const all = req.query.all === '1' || req.query.all === 'true';
-    await firstScreens.get(req.session!.id)?.catch(() => undefined);
+    await afterFirstScreen(req);
     const mailboxes = await withClient(req, (c) => listMailboxes(c, all));
     res.json({ mailboxes });
   });
@@ -198,6 +202,7 @@ export function quotaRouter(ctx: AppContext): Router {
   const router = Router();
   router.use(requireSession);
   router.get('/', async (req, res) => {
+    await afterFirstScreen(req);
     res.json(await ctx.imap.withClient(req.session!.id, accountOf(req, ctx.sealer), (c) => quota(c)));
   });
   return router;

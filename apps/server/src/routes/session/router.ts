@@ -48,7 +48,8 @@ export function sessionRouter(ctx: AppContext): Router {
     });
     setSessionCookies(req, res, session);
     ctx.logger.info({ reqId: req.id, user: email }, 'signed in');
-    res.json({ user: { email } });
+    const preferences = await ctx.preferences.get(email).catch(() => undefined);
+    res.json({ user: { email }, ...(preferences ? { preferences } : {}) });
   });
 
   router.get('/', (req, res) => {

@@ -4,7 +4,7 @@ import { api } from '../../lib/http.js';
 import { authKeys, sessionQuery, type Session } from './auth.queries.js';
 import { DEFAULT_VIEW } from '../../lib/api-types.js';
 import { prefetchFirstPage } from '../mailbox/mailbox.queries.js';
-import { preferencesQuery } from '../settings/preferences.js';
+import { defaultPreferences, preferencesKeys, preferencesQuery, type Preferences } from '../settings/preferences.js';
 
 export function useSession() {
   return useQuery(sessionQuery());
@@ -17,10 +17,17 @@ export function useSignIn() {
     onSuccess: (session) => {
       // The first page's requests go out now, together, not after the app has rendered. The
       // preferences (no IMAP, quick) come first: they say whether the list shows conversations.
-      void queryClient
-        .fetchQuery(preferencesQuery())
-        .catch(() => undefined)
-        .then((preferences) => prefetchFirstPage(queryClient, { ...DEFAULT_VIEW, threads: preferences?.conversationView ?? false }));
+      // The sign-in answer carries them; an older server's does not: then ask.
+      if (session.preferences) {
+        const preferences: Preferences = { ...defaultPreferences(), ...(session.preferences as Partial<Preferences>) };
+        queryClient.setQueryData<Preferences>(preferencesKeys.all, preferences);
+        prefetchFirstPage(queryClient, { ...DEFAULT_VIEW, threads: preferences.conversationView });
+      } else {
+        void queryClient
+          .fetchQuery(preferencesQuery())
+          .catch(() => undefined)
+          .then((preferences) => prefetchFirstPage(queryClient, { ...DEFAULT_VIEW, threads: preferences?.conversationView ?? false }));
+      }
       queryClient.setQueryData<Session>(authKeys.session, session);
     },
   });
