@@ -118,7 +118,8 @@ async function addRecipient(dialog: Locator, address: string, field = 'To') {
   await input.press('Enter');
 }
 
-const chips = (dialog: Locator, field = 'To') => dialog.getByRole('list', { name: `${field} recipients` }).getByRole('listitem');
+const chips = (dialog: Locator, field = 'To') =>
+  dialog.locator('.recipient-field', { has: dialog.page().getByRole('combobox', { name: field, exact: true }) }).getByRole('list', { name: 'Recipients' }).getByRole('listitem');
 
 async function openInbox(page: Page, subject: string) {
   const list = page.getByRole('listbox', { name: 'Messages' });

@@ -39,7 +39,8 @@ async function openCompose(user = userEvent.setup()) {
   };
 }
 
-const chipsOf = (dialog: HTMLElement, field = 'To') => within(within(dialog).getByRole('list', { name: `${field} recipients` })).queryAllByRole('listitem');
+const chipsOf = (dialog: HTMLElement, field = 'To') =>
+  within(within(within(dialog).getByRole('combobox', { name: field }).closest('.recipient-field') as HTMLElement).getByRole('list', { name: 'Recipients' })).queryAllByRole('listitem');
 const posts = (requests: RecordedRequest[], path: string, method = 'POST') => requests.filter((r) => r.method === method && r.path === path);
 
 beforeEach(() => localStorage.clear());

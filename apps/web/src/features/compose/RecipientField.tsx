@@ -112,7 +112,8 @@ export function RecipientField({ label, chips, onChange, inputRef, text, onText 
     <div className="compose-field recipient-field">
       <label htmlFor={inputId}>{label}</label>
       <div className="chips">
-        <ul className="chip-list" aria-label={t('{{field}} recipients', { field: label })}>
+        {/* Named without the field's label: "To" must label the input alone (getByLabel('To')). */}
+        <ul className="chip-list" aria-label={t('Recipients')}>
           {chips.map((chip) => (
             <li key={chip.key} className={`chip${chip.valid ? '' : ' is-invalid'}`} title={chip.valid ? chipLabel(chip) : t('Not a valid email address')}>
               {!chip.valid && <Icon name="close" className="chip-invalid-icon" />}

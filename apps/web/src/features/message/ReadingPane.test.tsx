@@ -136,7 +136,7 @@ describe('reading pane', () => {
     await user.click(within(article).getByRole('button', { name: 'Reply' }));
     const text = (await screen.findByRole('textbox', { name: 'Message' }, { timeout: 15_000 })) as HTMLTextAreaElement;
     const dialog = screen.getByRole('dialog', { name: 'New message' });
-    expect(within(within(dialog).getByRole('list', { name: 'To recipients' })).getAllByRole('listitem').map((c) => c.textContent)).toEqual(['Bob']);
+    expect(within(within(within(dialog).getByRole('combobox', { name: 'To' }).closest('.recipient-field') as HTMLElement).getByRole('list', { name: 'Recipients' })).getAllByRole('listitem').map((c) => c.textContent)).toEqual(['Bob']);
     expect((within(dialog).getByRole('textbox', { name: 'Subject' }) as HTMLInputElement).value).toBe('Re: Plans');
     expect(text.value).toContain('> Line one\n> Line two');
     vi.stubGlobal('confirm', () => true);

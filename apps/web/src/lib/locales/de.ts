@@ -215,7 +215,7 @@ export const de: Record<string, string> = {
   'Too late to undo: the message was sent.': 'Zu spät zum Rückgängigmachen: Die Nachricht wurde gesendet.',
   'Sending… {{seconds}} s': 'Wird gesendet … {{seconds}} s',
   'Sending…': 'Wird gesendet …',
-  '{{field}} recipients': 'Empfänger ({{field}})',
+  Recipients: 'Empfänger',
   'Not a valid email address': 'Keine gültige E-Mail-Adresse',
   '(invalid)': '(ungültig)',
   'Remove {{address}}': '{{address}} entfernen',
