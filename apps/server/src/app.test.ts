@@ -24,7 +24,7 @@ describe.each(BACKEND_KINDS)('with the %s mail backend', (kind) => {
       const b = new Browser(stack.app);
       const res = await b.login('alice@demo.test');
       expect(res.status).toBe(200);
-      expect(res.body).toEqual({ user: { email: 'alice@demo.test' } });
+      expect(res.body).toEqual({ user: { email: 'alice@demo.test' }, preferences: expect.objectContaining({ conversationView: false }) });
       const cookies = ([] as string[]).concat(res.headers['set-cookie'] ?? []);
       const sid = cookies.find((c) => c.startsWith('mr_sid='));
       expect(sid).toMatch(/HttpOnly/i);

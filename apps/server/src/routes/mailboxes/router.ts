@@ -9,19 +9,11 @@ import type { AppContext } from '../../context.js';
 import { accountOf, requireSession } from '../../session/middleware.js';
 import { parseBody, parseUid } from '../validate.js';
 import { runAction } from './actions.js';
+import { afterFirstScreen, firstScreenWindow } from './first-screen.js';
 import { createMailbox, deleteMailbox, emptyMailbox, quota, updateMailbox } from './folders.js';
 import { fetchMessage, getMessage, getThread, listMailboxes, listMessages, listUids, streamAttachment, updateFlags, withMailbox } from './service.js';
 import { analyseStructure } from '../../imap/structure.js';
 import { HttpError, notFound } from '../../errors.js';
-
-/**
- * A window asked for without previews is the webmail's first screen after sign-in; the folder
- * list and the quota asked for in the same breath wait for it (by session), so that LIST + STATUS
- * of every folder and GETQUOTAROOT (slow on some servers) do not get onto the session's one IMAP
- * connection ahead of the rows.
- */
-const firstScreens = new Map<string, Promise<unknown>>();
-const afterFirstScreen = async (req: Request) => void (await firstScreens.get(req.session!.id)?.catch(() => undefined));
 
 /** Image types shown inline; every other attachment is served as a download. */
 const INLINE_TYPES = new Set(['image/png', 'image/jpeg', 'image/gif', 'image/webp']);
@@ -37,7 +29,7 @@ export function mailboxesRouter(ctx: AppContext): Router {
 
   router.get('/', async (req, res) => {
     const all = req.query.all === '1' || req.query.all === 'true';
-    await afterFirstScreen(req);
+    await afterFirstScreen(req.session!.id);
     const mailboxes = await withClient(req, (c) => listMailboxes(c, all));
     res.json({ mailboxes });
   });
@@ -70,11 +62,7 @@ export function mailboxesRouter(ctx: AppContext): Router {
       if (!res.writableFinished) cancelled.abort();
     });
     const work = withClient(req, (c) => listMessages(c, mailboxOf(req), q, cancelled.signal));
-    const id = req.session!.id;
-    if (!q.previews && !firstScreens.has(id)) {
-      firstScreens.set(id, work);
-      void work.catch(() => undefined).finally(() => firstScreens.get(id) === work && firstScreens.delete(id));
-    }
+    if (!q.previews) firstScreenWindow(req.session!.id, work);
     res.json(await work);
   });
 
@@ -202,7 +190,7 @@ export function quotaRouter(ctx: AppContext): Router {
   const router = Router();
   router.use(requireSession);
   router.get('/', async (req, res) => {
-    await afterFirstScreen(req);
+    await afterFirstScreen(req.session!.id);
     res.json(await ctx.imap.withClient(req.session!.id, accountOf(req, ctx.sealer), (c) => quota(c)));
   });
   return router;

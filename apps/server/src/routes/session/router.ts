@@ -7,6 +7,7 @@ import { clearSessionCookies, setSessionCookies } from '../../session/middleware
 import { newCsrfToken, newSessionId, type SessionData } from '../../session/store.js';
 import { parseBody } from '../validate.js';
 import { prepareInbox } from '../mailboxes/service.js';
+import { startFirstScreen } from '../mailboxes/first-screen.js';
 
 export function sessionRouter(ctx: AppContext): Router {
   const router = Router();
@@ -43,9 +44,9 @@ export function sessionRouter(ctx: AppContext): Router {
     ctx.imap.adopt(id, client);
     // The browser asks for INBOX's first window next: start on it now (SELECT, the sort), on this
     // same connection, while the answer travels; the window request then waits less or not at all.
-    void ctx.imap.withClient(id, { email, password }, prepareInbox).catch((err: unknown) => {
-      ctx.logger.debug({ reqId: req.id, err: (err as Error).message }, 'inbox prefetch failed');
-    });
+    const prepared = ctx.imap.withClient(id, { email, password }, prepareInbox);
+    prepared.catch((err: unknown) => ctx.logger.debug({ reqId: req.id, err: (err as Error).message }, 'inbox prefetch failed'));
+    startFirstScreen(id, prepared);
     setSessionCookies(req, res, session);
     ctx.logger.info({ reqId: req.id, user: email }, 'signed in');
     const preferences = await ctx.preferences.get(email).catch(() => undefined);
