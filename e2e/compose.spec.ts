@@ -374,8 +374,26 @@ test('the identity signature goes above the quote on reply, and swaps with the i
     return Boolean(sig && quote && sig.compareDocumentPosition(quote) & Node.DOCUMENT_POSITION_FOLLOWING);
   });
   expect(signatureFirst).toBe(true);
+
+  // another identity: its signature replaces the first, still above the quote
+  const other = unique('Other');
+  const second = await api.call('POST', '/api/identities', { name: 'Alice Other', email: 'alice@demo.test', signatureHtml: `<p>${other}</p>` });
+  expect(second.status).toBe(201);
   page.once('dialog', (d) => void d.accept());
   await dialog.getByRole('button', { name: 'Discard' }).click();
+  await page.reload();
+  const again = await openInbox(page, subject);
+  await again.getByRole('button', { name: 'Reply', exact: true }).click();
+  const from = dialog.getByRole('combobox', { name: 'From' });
+  await expect(box.locator('[data-mailroom-signature]')).toContainText(marker);
+  const secondId = ((await second.json()) as { id: string }).id;
+  await from.selectOption(secondId);
+  await expect(box.locator('[data-mailroom-signature]')).toHaveCount(1);
+  await expect(box.locator('[data-mailroom-signature]')).toContainText(other);
+  expect(await box.evaluate((el) => el.querySelector('[data-mailroom-signature]')!.compareDocumentPosition(el.querySelector('blockquote')!) & Node.DOCUMENT_POSITION_FOLLOWING)).toBeTruthy();
+  page.once('dialog', (d) => void d.accept());
+  await dialog.getByRole('button', { name: 'Discard' }).click();
+  await api.call('DELETE', `/api/identities/${secondId}`);
   const id = ((await created.json()) as { id: string }).id;
   await api.call('PATCH', `/api/identities/${id}`, { signatureHtml: '' });
   await bob.request.dispose();

@@ -194,7 +194,8 @@ function ComposeForm({ session, composer, announce, loaded, identities }: Compos
   const [dragging, setDragging] = useState(false);
   const [version, setVersion] = useState(0);
   const draftUid = useRef<number | undefined>(loaded.state.draftUid ?? undefined);
-  const savedVersion = useRef(0);
+  // A restored message (local recovery, undo, failed send) is not in Drafts yet: unsaved from the start.
+  const savedVersion = useRef(loaded.mode === 'restore' ? -1 : 0);
   const saving = useRef<Promise<void> | null>(null);
   const closed = useRef(false);
   const editorRef = useRef<RichEditorHandle>(null);
@@ -318,6 +319,11 @@ function ComposeForm({ session, composer, announce, loaded, identities }: Compos
     finish();
     if (empty) {
       removeRecovery(session.id);
+      return;
+    }
+    if (versionRef.current === savedVersion.current && !saving.current) {
+      // nothing changed since the last save (or since it was opened): nothing to do
+      if (savedVersion.current > 0) removeRecovery(session.id);
       return;
     }
     if (latest.current.items.some((i) => i.status === 'uploading')) {
