@@ -29,7 +29,6 @@ const ID_PATTERN = /^[A-Za-z0-9_-]{10,64}$/;
 /** A file name safe to keep and to send: no path, no control characters, bounded. */
 export function cleanFilename(name: string): string {
   const base = name.replace(/\\/g, '/').split('/').pop() ?? '';
-  // eslint-disable-next-line no-control-regex
   const cleaned = base.replace(/[\x00-\x1f\x7f]/g, '').trim().slice(0, 255);
   return cleaned || 'attachment';
 }
