@@ -323,6 +323,22 @@ describe('attachments', () => {
     document.cookie = 'mr_csrf=; expires=Thu, 01 Jan 1970 00:00:00 GMT';
   });
 
+  it('takes files dropped onto the dialog, many at once', async () => {
+    FakeXhr.all = [];
+    vi.stubGlobal('XMLHttpRequest', FakeXhr);
+    setup();
+    renderApp(<App />);
+    const { dialog } = await openCompose();
+    const files = [new File(['1'], 'one.txt', { type: 'text/plain' }), new File(['22'], 'two.txt', { type: 'text/plain' })];
+    const dataTransfer = { types: ['Files'], files, dropEffect: 'none' };
+    fireEvent.dragOver(dialog, { dataTransfer });
+    expect(dialog.className).toContain('is-dragging');
+    fireEvent.drop(dialog, { dataTransfer });
+    expect(dialog.className).not.toContain('is-dragging');
+    expect(FakeXhr.all.map((x) => x.headers['x-file-name'])).toEqual(['one.txt', 'two.txt']);
+    expect(within(dialog).getAllByRole('progressbar')).toHaveLength(2);
+  });
+
   it('shows attachments carried over by prefill without uploading them again; removing one deletes nothing on the server', async () => {
     FakeXhr.all = [];
     vi.stubGlobal('XMLHttpRequest', FakeXhr);
