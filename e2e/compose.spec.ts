@@ -174,6 +174,32 @@ test('rich text (bold + list) goes out as multipart/alternative with a text part
   await bob.request.dispose();
 });
 
+test('switching to plain text converts the body, is remembered, and sends text only (Ctrl+Enter)', async ({ page, playwright, baseURL }) => {
+  const subject = unique('Plain');
+  const dialog = await openCompose(page);
+  await addRecipient(dialog, 'bob@demo.test');
+  await dialog.getByRole('textbox', { name: 'Subject' }).fill(subject);
+  await editor(dialog).click();
+  await page.keyboard.press('Control+Home');
+  await page.keyboard.type('Intro line');
+  await page.keyboard.press('Enter');
+  await dialog.getByRole('button', { name: 'Bulleted list' }).click();
+  await page.keyboard.type('alpha');
+  await dialog.getByRole('button', { name: 'Plain text' }).click();
+  const text = dialog.getByRole('textbox', { name: 'Message' });
+  await expect(text).toHaveValue(/^Intro line\n\n?- alpha/);
+  await expect.poll(async () => ((await (await pageApi(page).call('GET', '/api/preferences')).json()) as { composeFormat: string }).composeFormat).toBe('text');
+  await text.press('Control+Enter');
+  await expect(page.getByRole('status').filter({ hasText: 'Message sent' })).toBeVisible();
+  const bob = await apiSession(playwright, baseURL!, 'bob@demo.test');
+  const row = await findMessage(bob.api, 'INBOX', subject);
+  const source = await sourceOf(bob.api, 'INBOX', row.uid);
+  expect(source).toMatch(/Content-Type: text\/plain/i);
+  expect(source).not.toMatch(/multipart\/alternative|text\/html/i);
+  expect(source).toContain('- alpha');
+  await bob.request.dispose();
+});
+
 test('reply keeps the thread with one "Re:", reply all leaves me out', async ({ page, playwright, baseURL }) => {
   const topic = unique('Topic');
   const bob = await apiSession(playwright, baseURL!, 'bob@demo.test');

@@ -511,6 +511,11 @@ function ComposeForm({ session, composer, announce, loaded, identities }: Compos
       }}
       onDrop={onDrop}
       onKeyDown={(e) => {
+        if (e.key === 'Enter' && (e.ctrlKey || e.metaKey) && !e.defaultPrevented) {
+          e.preventDefault();
+          void send();
+          return;
+        }
         if (e.key === 'Escape' && !e.defaultPrevented) {
           if (menu) {
             setMenu(null);
