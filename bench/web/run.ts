@@ -188,6 +188,9 @@ function trackScripts(page: Page): { scripts: ScriptLoad[]; settle: () => Promis
   return { scripts, settle: async () => void (await Promise.all(pending)) };
 }
 
+/** Wall clock (Date.now()) of the last click on "Sign in", for the in-page first-row time. */
+let lastClickAt = 0;
+
 interface Client {
   name: string;
   url: string;
@@ -202,6 +205,7 @@ const mailroomClient = (name: string, url: string): Client => ({
   async signIn(page) {
     await page.getByLabel('Email').fill(USER);
     await page.getByLabel('Password').fill(PASSWORD);
+    lastClickAt = Date.now();
     const t = performance.now();
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.locator('[role="listbox"][aria-label="Messages"] [role="option"]:not([aria-disabled="true"])').first().waitFor({ state: 'visible', timeout: TIMEOUT });
@@ -225,6 +229,7 @@ const roundcubeClient = (url: string): Client => ({
   async signIn(page) {
     await page.locator('#rcmloginuser').fill(USER);
     await page.locator('#rcmloginpwd').fill(PASSWORD);
+    lastClickAt = Date.now();
     const t = performance.now();
     await page.locator('#rcmloginsubmit').click();
     await page.locator('#messagelist tbody tr').first().waitFor({ state: 'visible', timeout: TIMEOUT });
@@ -275,10 +280,9 @@ async function measureClient(browser: Browser, client: Client, opts: Options, no
     try {
       const tracked = trackScripts(page);
       await page.goto(client.url, { waitUntil: 'load' });
-      const clickedAt = Date.now();
       const signInMs = await client.signIn(page);
       const firstRow = (await page.evaluate('window.__bench.firstRow')) as number | null;
-      const signInDomMs = firstRow === null ? null : firstRow - clickedAt;
+      const signInDomMs = firstRow === null ? null : firstRow - lastClickAt;
       await page.waitForTimeout(1000); // let the first page settle (lazy chunks, list prefetch)
       await tracked.settle();
       const scripts = [...tracked.scripts];
