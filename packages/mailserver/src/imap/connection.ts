@@ -197,24 +197,32 @@ export class ImapConnection implements Session {
       this.outBytes += c.length;
     }
     if (this.outBytes >= WRITE_QUEUE_BYTES) this.flushOutput();
-    else if (!this.flushScheduled) {
-      this.flushScheduled = true;
-      setImmediate(() => {
-        this.flushScheduled = false;
-        this.flushOutput();
-      });
-    }
+    else this.flushTimer ??= setImmediate(() => {
+      this.flushTimer = null;
+      this.flushOutput();
+    });
   }
   private outQueue: Array<string | Buffer> = [];
   private outBytes = 0;
-  private flushScheduled = false;
+  private flushTimer: NodeJS.Immediate | null = null;
   /** Writes the queued output now. */
   flushOutput(): void {
+    if (this.flushTimer) {
+      clearImmediate(this.flushTimer);
+      this.flushTimer = null;
+    }
     const chunks = this.outQueue;
     if (!chunks.length) return;
     this.outQueue = [];
     this.outBytes = 0;
     if (this.socket.destroyed) return;
+    // the usual response: text only, one write without corking
+    let allText = true;
+    for (const c of chunks) if (typeof c !== 'string') { allText = false; break; }
+    if (allText) {
+      this.socket.write(Buffer.from(chunks.length === 1 ? (chunks[0] as string) : chunks.join(''), 'latin1'));
+      return;
+    }
     // join small pieces to limit syscalls; big literals (message bodies) are written as they are,
     // never copied into one more buffer (a 25 MB FETCH BODY[] holds the message once)
     let small: Buffer[] = [];

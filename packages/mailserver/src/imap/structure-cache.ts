@@ -12,15 +12,15 @@ export type StructureItem = 'ENVELOPE' | 'BODYSTRUCTURE' | 'BODY';
 const MAX_ENTRIES = 20_000;
 const MAX_QUOTED = 1024;
 
-interface Entry { ENVELOPE?: string; BODYSTRUCTURE?: string; BODY?: string }
-const cache = new Map<string, Entry>();
+export interface StructureEntry { ENVELOPE?: string; BODYSTRUCTURE?: string; BODY?: string }
+const cache = new Map<string, StructureEntry>();
 
 export function structureKey(mailboxId: number, uidvalidity: number, uid: number): string {
   return mailboxId + '/' + uidvalidity + '/' + uid;
 }
 
-export function cachedStructure(key: string, item: StructureItem): string | undefined {
-  return cache.get(key)?.[item];
+export function cachedEntry(key: string): StructureEntry | undefined {
+  return cache.get(key);
 }
 
 export function rememberStructure(key: string, item: StructureItem, wire: string): void {

@@ -24,7 +24,11 @@ export const AUTH_CACHE_MAX_ENTRIES = 10_000;
 export function createAuthCache(now: () => number = Date.now) {
   const key = randomBytes(32);
   const entries = new Map<string, { storedHash: string; expires: number }>();
-  const id = (email: string, password: string) => createHmac('sha256', key).update(email.toLowerCase()).update('\0').update(password, 'utf8').digest('base64');
+  // the address is length-prefixed: no (user, password) pair can be spelled like another one
+  const id = (email: string, password: string) => {
+    const user = Buffer.from(email.toLowerCase(), 'utf8');
+    return createHmac('sha256', key).update(`${user.length}:`).update(user).update(password, 'utf8').digest('base64');
+  };
   return {
     /** True when this password was verified against this stored hash within the TTL. */
     verified(email: string, password: string, storedHash: string): boolean {

@@ -505,6 +505,10 @@ export function openStore(opts: OpenStoreOptions): MailStore {
   const authCache = createAuthCache();
   /** The metadata table of a mailbox, read in one transaction with the mailbox row. */
   function snapshotOf(mailboxId: number): MetaSnapshot | null {
+    // the usual case, a table that is up to date, needs one row read and no transaction
+    const row = st.mailboxById.get(mailboxId);
+    const hit = row && metaTables.current(row);
+    if (hit) return hit;
     return db.transaction(() => {
       const box = st.mailboxById.get(mailboxId);
       if (!box) { metaTables.forget(mailboxId); return null; }
@@ -697,11 +701,17 @@ export function openStore(opts: OpenStoreOptions): MailStore {
       }
       db.prepare('UPDATE mailboxes SET subscribed = ? WHERE id = ?').run(subscribed ? 1 : 0, box.id);
     },
-    async mailboxStatus(mailboxId) {
+    async mailboxStatus(mailboxId, opts = {}) {
+      const { recent: wantRecent = true, firstUnseen: wantFirstUnseen = true } = opts;
+      // the counters are on the mailbox row: without RECENT or the first unseen UID, one row read does
+      if (!wantRecent && !wantFirstUnseen) {
+        const box = requireMailboxById(mailboxId);
+        return { messages: box.msg_count, unseen: box.unseen_count, recent: 0, size: box.total_size, uidnext: box.uidnext, uidvalidity: box.uidvalidity, highestmodseq: box.highestmodseq };
+      }
       return db.transaction(() => {
         const box = requireMailboxById(mailboxId);
-        const recent = st.recentCount.get(mailboxId, box.recent_floor)!;
-        const firstUnseenUid = box.unseen_count > 0 ? (st.firstUnseen.get(mailboxId) ?? null) : null;
+        const recent = wantRecent ? st.recentCount.get(mailboxId, box.recent_floor)! : 0;
+        const firstUnseenUid = wantFirstUnseen && box.unseen_count > 0 ? (st.firstUnseen.get(mailboxId) ?? null) : wantFirstUnseen ? null : undefined;
         const out: MailboxStatus = { messages: box.msg_count, unseen: box.unseen_count, recent, size: box.total_size, uidnext: box.uidnext, uidvalidity: box.uidvalidity, highestmodseq: box.highestmodseq, firstUnseenUid };
         return out;
       })();
@@ -713,14 +723,25 @@ export function openStore(opts: OpenStoreOptions): MailStore {
       return snapshotOf(mailboxId);
     },
     async claimRecent(mailboxId) {
-      return tx(() => {
-        const box = st.mailboxById.get(mailboxId);
-        if (!box) return [];
-        const uids = st.recentUids.all(mailboxId, box.recent_floor);
-        // one row update instead of clearing the flag on every message (100,000 rows after a big delivery)
-        if (box.recent_floor !== box.uidnext) st.raiseRecentFloor.run(box.uidnext, mailboxId);
-        return uids;
-      });
+      const box = st.mailboxById.get(mailboxId);
+      if (!box) return [];
+      if (box.recent_floor === box.uidnext) return [];
+      // \\Recent is advisory: losing the raised floor in a power cut only shows messages as recent once
+      // more, so this one commit does not wait for fsync (synchronous=NORMAL in WAL mode)
+      const sync = db.pragma('synchronous', { simple: true }) as number;
+      if (sync > 1) db.pragma('synchronous = NORMAL');
+      try {
+        return tx(() => {
+          const cur = st.mailboxById.get(mailboxId);
+          if (!cur) return [];
+          const uids = st.recentUids.all(mailboxId, cur.recent_floor);
+          // one row update instead of clearing the flag on every message (100,000 rows after a big delivery)
+          if (cur.recent_floor !== cur.uidnext) st.raiseRecentFloor.run(cur.uidnext, mailboxId);
+          return uids;
+        });
+      } finally {
+        if (sync > 1) db.pragma(`synchronous = ${sync}`);
+      }
     },
     async getMessages(mailboxId, uids) {
       const out: MessageRecord[] = [];

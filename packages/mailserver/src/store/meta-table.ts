@@ -127,7 +127,14 @@ export function createMetaTables(db: Database.Database, maxMailboxes: number) {
     return t.uids.length === box.msg_count;
   }
 
+  const snapshot = (t: Table): MetaSnapshot => ({ uids: t.uids, modseqs: t.modseqs, flags: t.flags, internaldates: t.internaldates, sizes: t.sizes, arrivalInUidOrder: t.arrivalInUidOrder, highestmodseq: t.highestmodseq });
+
   return {
+    /** The table when it is current for this mailbox row (nothing to read), else null. */
+    current(box: MetaTableBox): MetaSnapshot | null {
+      const t = tables.get(box.id);
+      return t && t.uidvalidity === box.uidvalidity && t.highestmodseq === box.highestmodseq ? snapshot(t) : null;
+    },
     /** The current table of a mailbox; run inside the read transaction that read `box`. */
     get(box: MetaTableBox): MetaSnapshot {
       let t = tables.get(box.id);
@@ -139,7 +146,7 @@ export function createMetaTables(db: Database.Database, maxMailboxes: number) {
       tables.delete(box.id);
       tables.set(box.id, t);
       if (tables.size > maxMailboxes) tables.delete(tables.keys().next().value!);
-      return { uids: t.uids, modseqs: t.modseqs, flags: t.flags, internaldates: t.internaldates, sizes: t.sizes, arrivalInUidOrder: t.arrivalInUidOrder, highestmodseq: t.highestmodseq };
+      return snapshot(t);
     },
     forget(mailboxId: number): void {
       tables.delete(mailboxId);

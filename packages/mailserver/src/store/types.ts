@@ -116,7 +116,8 @@ export interface MailStore extends AliasStore {
   deleteMailbox(userId: number, name: string, origin?: string): Promise<void>;
   renameMailbox(userId: number, from: string, to: string, origin?: string): Promise<void>;
   setSubscribed(userId: number, name: string, subscribed: boolean): Promise<void>;
-  mailboxStatus(mailboxId: number): Promise<MailboxStatus>;
+  /** recent / firstUnseen: false when the caller does not need them (recent is then 0, firstUnseenUid undefined) */
+  mailboxStatus(mailboxId: number, opts?: { recent?: boolean; firstUnseen?: boolean }): Promise<MailboxStatus>;
   listUids(mailboxId: number): Promise<number[]>;
   /** Every user, for administration (`mailroom user list`, export of all users). */
   listUsers(): Array<{ email: string; quotaBytes: number | null; createdAt: number }>;

@@ -6,12 +6,14 @@ import { FETCH_BATCH_SIZE } from '../limits.js';
 import { compressSet, parseSequenceSet, toRanges } from '../parser/sequence.js';
 import { argAtom, tokenText, type Token } from '../parser/tokenizer.js';
 import { atom, formatInternalDate, serialize, type ImapOut } from '../response.js';
-import { cachedStructure, rememberStructure, structureKey, wireOf, type StructureItem } from '../structure-cache.js';
+import { cachedEntry, rememberStructure, structureKey, wireOf, type StructureEntry, type StructureItem } from '../structure-cache.js';
 import type { ImapData } from '../../mime/structure.js';
-import { requireSelected, resolveSet } from './util.js';
+import { lowerBound, requireSelected, resolveSet } from './util.js';
 import type { ImapCommand, Session } from './types.js';
 
 const FETCH_FLUSH_BYTES = 1024 * 1024;
+/** Flag-sync lines go out in pieces this big, so that the client reads while the rest is formatted. */
+const META_FLUSH_CHARS = 64 * 1024;
 
 type SimpleName = 'UID' | 'FLAGS' | 'INTERNALDATE' | 'RFC822.SIZE' | 'ENVELOPE' | 'BODYSTRUCTURE' | 'BODY' | 'MODSEQ' | 'RFC822' | 'RFC822.HEADER' | 'RFC822.TEXT';
 
@@ -225,18 +227,6 @@ function metaItemOrder(names: SimpleName[], uidMode: boolean, wantModseq: boolea
   return order;
 }
 
-/** Index of the first element >= x in an ascending list. */
-function lowerBound(list: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (list[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
 /**
  * Flag syncs (UID FETCH 1:* (UID FLAGS) and other metadata-only items): formatted straight from
  * the store's metadata table, walking the requested UIDs, the session's UID list (sequence numbers)
@@ -265,8 +255,9 @@ async function fetchMeta(session: Session, uids: number[], order: SimpleName[], 
     if (recent?.has(uid)) f = f ? f + ' \\Recent' : '\\Recent';
     if (uidFlagsOnly) text += '* ' + (v + 1) + ' FETCH (UID ' + uid + ' FLAGS (' + f + '))\r\n';
     else text += '* ' + (v + 1) + ' FETCH (' + metaLine({ uid, modseq: modseqs[j]!, flags: f, internaldate: internaldates[j]!, size: sizes[j]! }, order) + ')\r\n';
-    if (text.length > FETCH_FLUSH_BYTES) {
+    if (text.length > META_FLUSH_CHARS) {
       session.writeChunks([text]);
+      session.flushOutput();
       text = '';
       await session.drain();
     }
@@ -291,7 +282,7 @@ async function fetchStructures(session: Session, uids: number[], order: SimpleNa
     if (!snap) return;
     const { uids: all, flags, modseqs, internaldates, sizes } = snap;
     // rows of this batch: sequence number and table index (both lists ascending)
-    const rows: Array<{ uid: number; seq: number; j: number; key: string }> = [];
+    const rows: Array<{ uid: number; seq: number; j: number; cached: StructureEntry | undefined }> = [];
     const seqUids = view.uids;
     let v = lowerBound(seqUids, batch[0] ?? 0);
     let j = lowerBound(all, batch[0] ?? 0);
@@ -301,9 +292,10 @@ async function fetchStructures(session: Session, uids: number[], order: SimpleNa
       while (j < all.length && all[j]! < uid) j++;
       if (j >= all.length || all[j] !== uid) continue; // expunged meanwhile
       if (changedSince !== null && modseqs[j]! <= changedSince) continue;
-      rows.push({ uid, seq: v + 1, j, key: structureKey(mailboxId, uidvalidity, uid) });
+      rows.push({ uid, seq: v + 1, j, cached: cachedEntry(structureKey(mailboxId, uidvalidity, uid)) });
     }
-    const missing = rows.filter((r) => structural.some((n) => cachedStructure(r.key, n) === undefined)).map((r) => r.uid);
+    const missing: number[] = [];
+    for (const r of rows) if (structural.some((n) => r.cached?.[n] === undefined)) missing.push(r.uid);
     const fresh = new Map<number, Partial<Record<StructureItem, string>>>();
     if (missing.length) {
       for (const [uid, envelope, bodystructure, body] of await session.store.getStructures(mailboxId, missing)) {
@@ -336,7 +328,7 @@ async function fetchStructures(session: Session, uids: number[], order: SimpleNa
           case 'RFC822.SIZE': line += 'RFC822.SIZE ' + sizes[k]; break;
           case 'MODSEQ': line += 'MODSEQ (' + modseqs[k] + ')'; break;
           case 'ENVELOPE': case 'BODYSTRUCTURE': case 'BODY': {
-            const wire = got?.[name] ?? cachedStructure(r.key, name);
+            const wire = got?.[name] ?? r.cached?.[name];
             if (wire === undefined) complete = false; // expunged before its structure was read
             line += name + ' ' + wire;
             break;

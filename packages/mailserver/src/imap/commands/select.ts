@@ -46,7 +46,7 @@ async function runSelect({ session, args, command }: CommandContext) {
     // the metadata table's UID list, shared with the session until it changes (no copy of 100,000 UIDs)
     uids = (await session.store.metaSnapshot(box.id))?.uids ?? [];
     recent = readOnly ? [] : await session.store.claimRecent(box.id);
-    status = await session.store.mailboxStatus(box.id);
+    status = await session.store.mailboxStatus(box.id, { recent: false });
   } catch (err) {
     view.close();
     throw err;

@@ -19,12 +19,13 @@ export function parseStatusItems(items: Token[], session: Session): string[] {
 }
 
 export async function writeStatus(session: Session, box: MailboxInfo, items: string[]): Promise<void> {
-  const st = await session.store.mailboxStatus(box.id);
+  const selected = session.selected?.mailbox.id === box.id;
+  const st = await session.store.mailboxStatus(box.id, { recent: !selected && items.includes('RECENT'), firstUnseen: false });
   const values: Record<string, number> = {
     MESSAGES: st.messages, RECENT: st.recent, UIDNEXT: st.uidnext, UIDVALIDITY: st.uidvalidity, UNSEEN: st.unseen, HIGHESTMODSEQ: st.highestmodseq, SIZE: st.size,
   };
   // the selected mailbox is reported from the session's point of view for RECENT
-  if (session.selected?.mailbox.id === box.id) values.RECENT = session.selected.recent.size;
+  if (selected) values.RECENT = session.selected!.recent.size;
   const out: ImapOut[] = [];
   for (const i of items) out.push(atom(i), values[i] ?? 0);
   session.untagged(atom('STATUS'), astring(box.name), out);

@@ -40,6 +40,8 @@ export interface Session {
   writeChunks(chunks: Array<string | Buffer>): void;
   /** Resolves when the socket's write buffer drained (backpressure). */
   drain(): Promise<void>;
+  /** Writes the queued output now (output is otherwise coalesced until the response is complete). */
+  flushOutput(): void;
   /** Writes "+ text". */
   continuation(text: string): void;
   /** Resolves with the next line the client sends (without CRLF); used by AUTHENTICATE and IDLE. */

@@ -27,18 +27,36 @@ export function resolveSet(view: SelectedMailbox, text: string, byUid: boolean):
   if (byUid) {
     const ranges = toRanges(set, uids[uids.length - 1]!);
     if (ranges.length === 1) {
+      // one range (1:*, the newest page): a slice between two binary searches, no scan
       const [a, b] = ranges[0]!;
-      return uids.filter((u) => u >= a && u <= b);
+      return uids.slice(lowerBound(uids, a), lowerBound(uids, b + 1));
     }
     return uids.filter((u) => ranges.some(([a, b]) => u >= a && u <= b));
   }
   const ranges = toRanges(set, uids.length);
+  if (ranges.length === 1) {
+    const [a, b] = ranges[0]!;
+    if (b > uids.length) throw bad('Invalid message sequence number');
+    return uids.slice(a - 1, b);
+  }
   const seen = new Set<number>();
   for (const [a, b] of ranges) {
     if (b > uids.length) throw bad('Invalid message sequence number');
     for (let i = a; i <= b; i++) seen.add(i);
   }
   return [...seen].sort((x, y) => x - y).map((i) => uids[i - 1]!);
+}
+
+/** Index of the first element >= x in an ascending list. */
+export function lowerBound(list: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (list[mid]! < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 export function parseFlagList(t: Token | Token[] | undefined): string[] {
