@@ -448,7 +448,8 @@ function ComposeForm({ session, composer, announce, loaded, identities }: Compos
     const f = latest.current.fields;
     const next = identities.find((i) => i.id === id);
     if (!next) return;
-    const mode = loaded.mode === 'new' || loaded.mode === 'restore' || loaded.mode === 'draft' || loaded.mode === 'editAsNew' ? 'new' : 'reply';
+    // a reply or forward (also reopened as a draft) keeps the signature above the quote
+    const mode = initialState.source || initialState.inReplyTo || (loaded.mode !== 'new' && SIGNATURE_MODES.has(loaded.mode)) ? 'reply' : 'new';
     if (f.format === 'html') {
       const html = placeSignatureHtml(currentHtml(), sanitizeComposeHtml(next.signatureHtml), mode);
       update({ identityId: id, html });
