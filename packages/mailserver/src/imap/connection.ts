@@ -161,6 +161,18 @@ export class ImapConnection implements Session {
   // ---------- Session API ----------
 
   capabilities(): string[] {
+    return this.capabilitySet().list.slice();
+  }
+  private capsCache: { key: string; list: string[]; upper: Set<string> } | null = null;
+  /** The capability list depends only on the login state and on TLS: computed once per combination. */
+  private capabilitySet(): { list: string[]; upper: Set<string> } {
+    const key = `${this.state === 'not-authenticated'}:${this.secure}`;
+    if (this.capsCache?.key === key) return this.capsCache;
+    const list = this.computeCapabilities();
+    this.capsCache = { key, list, upper: new Set(list.map((c) => c.toUpperCase())) };
+    return this.capsCache;
+  }
+  private computeCapabilities(): string[] {
     const caps = [...BASE_CAPABILITIES, `APPENDLIMIT=${this.store.maxMessageSize}`];
     if (this.state === 'not-authenticated') {
       if (this.canStartTls()) caps.push('STARTTLS');
@@ -170,7 +182,7 @@ export class ImapConnection implements Session {
     return caps.filter((c) => !this.hidden.has(c.toUpperCase()));
   }
   hasCapability(name: string): boolean {
-    return this.capabilities().some((c) => c.toUpperCase() === name.toUpperCase());
+    return this.capabilitySet().upper.has(name.toUpperCase());
   }
   untagged(...values: ImapOut[]): void {
     const chunks: Array<string | Buffer> = ['* '];

@@ -1,6 +1,6 @@
 import { bad } from '../errors.js';
 import { argList, argString, expectArgs, tokenText, type Token } from '../parser/tokenizer.js';
-import { astring, atom, type ImapOut } from '../response.js';
+import { Atom, Raw, astring, atom } from '../response.js';
 import type { MailboxInfo } from '../../store/index.js';
 import { mailboxOrFail } from './util.js';
 import type { ImapCommand, Session } from './types.js';
@@ -26,9 +26,12 @@ export async function writeStatus(session: Session, box: MailboxInfo, items: str
   };
   // the selected mailbox is reported from the session's point of view for RECENT
   if (selected) values.RECENT = session.selected!.recent.size;
-  const out: ImapOut[] = [];
-  for (const i of items) out.push(atom(i), values[i] ?? 0);
-  session.untagged(atom('STATUS'), astring(box.name), out);
+  let list = '';
+  for (const i of items) list += (list ? ' ' : '') + i + ' ' + (values[i] ?? 0);
+  const name = astring(box.name);
+  // names are 7-bit (modified UTF-7): an atom or a quoted string, written as one line
+  if (name instanceof Atom) session.writeLine(`* STATUS ${name.value} (${list})`);
+  else session.untagged(atom('STATUS'), name, new Raw(`(${list})`));
   if (items.includes('HIGHESTMODSEQ')) session.enabled.add('CONDSTORE');
 }
 
