@@ -68,6 +68,8 @@ test('alice reads her inbox, a plain and an HTML message, and sends to bob; bob 
   const option = messages(bob).getByRole('option', { name: new RegExp(subject) });
   await expect(option).toBeVisible();
   await option.click();
-  await expect(bob.getByRole('article', { name: 'Message' })).toContainText('this came through the whole stack');
+  // compose writes HTML by default: the body is in the sandboxed frame (the text part has it too)
+  const body = bob.getByRole('article', { name: 'Message' }).locator('iframe[title="Message content"]');
+  await expect(body).toHaveAttribute('srcdoc', /this came through the whole stack/);
   await bobContext.close();
 });
