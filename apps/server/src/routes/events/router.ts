@@ -4,6 +4,7 @@
 import { Router, type Response } from 'express';
 import type { AppContext } from '../../context.js';
 import { accountOf, requireSession } from '../../session/middleware.js';
+import { afterFirstScreen } from '../mailboxes/first-screen.js';
 
 const HEARTBEAT_MS = 25_000;
 
@@ -53,8 +54,10 @@ export function eventsRouter(ctx: AppContext): Router {
   const router = Router();
   router.use(requireSession);
 
-  router.get('/', (req, res) => {
+  router.get('/', async (req, res) => {
     const account = accountOf(req, ctx.sealer);
+    let closed = false;
+    res.on('close', () => (closed = true));
     res.status(200).set({
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-store',
@@ -64,6 +67,10 @@ export function eventsRouter(ctx: AppContext): Router {
     res.flushHeaders();
     res.write('retry: 3000\nevent: ready\ndata: {}\n\n');
     ctx.sse.add(res, account.email);
+    // Right after sign-in the watcher's own IMAP login and SELECT would compete with the first
+    // screen's (same server, same mailbox): they start once that screen is answered.
+    await afterFirstScreen(req.session!.id);
+    if (closed) return;
     const send = (event: object) => res.write(`event: mailbox\ndata: ${JSON.stringify(event)}\n\n`);
     const extra = typeof req.query.mailbox === 'string' && req.query.mailbox && req.query.mailbox.toUpperCase() !== 'INBOX' ? req.query.mailbox : null;
     const unsubscribers = [ctx.watchers.subscribe(req.session!.id, account, 'INBOX', send)];
