@@ -9,6 +9,19 @@ function ftsPhrase(column: string | null, value: string): string {
   return column ? `{${column}} : ${phrase}` : phrase;
 }
 
+/**
+ * "column contains needle, case-insensitively" with the needle already lower-cased (JavaScript
+ * toLowerCase). For an ASCII needle this is done in SQLite, without handing every row's text to
+ * JavaScript: lower() folds ASCII like toLowerCase, and the only characters toLowerCase turns
+ * into ASCII, KELVIN SIGN (k) and LATIN CAPITAL I WITH DOT (i + U+0307), are mapped the same way,
+ * so the result is the same as icontains(). Other needles use icontains().
+ */
+function containsSql(column: string, needle: string, params: unknown[]): string {
+  params.push(needle);
+  if (/^[\x00-\x7f]*$/.test(needle)) return `instr(replace(replace(lower(${column}), char(8490), 'k'), char(304), 'i' || char(775)), ?) > 0`;
+  return `icontains(${column}, ?)`;
+}
+
 export function compileSearch(key: SearchKey, recent: Set<number>): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
   const walk = (k: SearchKey): string => {
@@ -50,10 +63,7 @@ export function compileSearch(key: SearchKey, recent: Set<number>): { sql: strin
       case 'header': {
         const field = k.field.toLowerCase();
         const col = COLUMN_FOR_HEADER[field];
-        if (col) {
-          params.push(k.value.toLowerCase());
-          return `icontains(${col}, ?)`;
-        }
+        if (col) return containsSql(col, k.value.toLowerCase(), params);
         params.push(field, k.value.toLowerCase());
         return 'header_contains(headers, ?, ?)';
       }
@@ -66,13 +76,11 @@ export function compileSearch(key: SearchKey, recent: Set<number>): { sql: strin
           params.push(ftsPhrase(column, value));
           const fts = 'id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)';
           if (k.type === 'body') return fts;
-          params.push(value.toLowerCase());
-          return `(${fts} OR icontains(headers, ?))`;
+          return `(${fts} OR ${containsSql('headers', value.toLowerCase(), params)})`;
         }
-        params.push(value.toLowerCase());
-        if (k.type === 'body') return 'id IN (SELECT rowid FROM messages_fts WHERE icontains(body, ?))';
-        params.push(value.toLowerCase());
-        return '(id IN (SELECT rowid FROM messages_fts WHERE icontains(body, ?)) OR icontains(headers, ?))';
+        const inBody = `id IN (SELECT rowid FROM messages_fts WHERE ${containsSql('body', value.toLowerCase(), params)})`;
+        if (k.type === 'body') return inBody;
+        return `(${inBody} OR ${containsSql('headers', value.toLowerCase(), params)})`;
       }
       case 'modseq':
         params.push(k.n);
