@@ -1,7 +1,8 @@
 // Contacts for recipient autocomplete: addresses saved by hand and addresses collected from sent
 // mail, kept server-side per user (DESIGN.md: data the webmail owns).
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { Contact, Recipient } from '@mailroom/shared';
+import { openWebmailDb } from './sqlite.js';
 
 export interface ContactRepository {
   /** Best first: saved, then often and recently written to. `q` matches the start of the address or of any word of the name. */
@@ -47,10 +48,7 @@ export class SqliteContacts implements ContactRepository {
   private readonly db: Database.Database;
 
   constructor(file: string) {
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db = openWebmailDb(file);
     this.db.exec(`CREATE TABLE IF NOT EXISTS contacts (
       user TEXT NOT NULL,
       address TEXT NOT NULL,

@@ -1,9 +1,10 @@
 // Sender identities and their signatures, kept server-side per user (DESIGN.md: data the webmail owns).
 // The interface is the contract; SqliteIdentities implements it over webmail.sqlite.
 import { randomBytes } from 'node:crypto';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import sanitizeHtml from 'sanitize-html';
 import { identityInput, identityUpdate, type Identity, type IdentityInput, type IdentityUpdate } from '@mailroom/shared';
+import { openWebmailDb } from './sqlite.js';
 import { HttpError } from '../errors.js';
 
 export interface IdentityRepository {
@@ -93,10 +94,7 @@ export class SqliteIdentities implements IdentityRepository {
 
   /** `file` is a path, or ':memory:' (a single process that keeps nothing across restarts). */
   constructor(file: string) {
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db = openWebmailDb(file);
     this.db.exec(`CREATE TABLE IF NOT EXISTS identities (
       id TEXT PRIMARY KEY,
       user TEXT NOT NULL,

@@ -2,8 +2,9 @@
 // with the user's credentials sealed, so they go out even when the browser is closed or the server
 // restarted. The scheduler (src/outbox/scheduler.ts) claims due items and sends them.
 import { randomBytes } from 'node:crypto';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import type { ComposeState, OutboxItem, OutboxStatus } from '@mailroom/shared';
+import { openWebmailDb } from './sqlite.js';
 
 export interface OutboxSource {
   mailbox: string;
@@ -113,10 +114,7 @@ export class OutboxStore {
   private readonly db: Database.Database;
 
   constructor(file: string) {
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
-    this.db.pragma('busy_timeout = 5000');
+    this.db = openWebmailDb(file);
     this.db.exec(`CREATE TABLE IF NOT EXISTS outbox (
       id TEXT PRIMARY KEY,
       user TEXT NOT NULL,

@@ -1,7 +1,8 @@
 // Data the webmail owns (preferences now; identities, signatures and contacts later), behind a
 // small repository interface: SQLite by default, so PostgreSQL can serve several nodes later.
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { DEFAULT_PREFERENCES, preferences as preferencesSchema, type Preferences, type PreferencesUpdate } from '@mailroom/shared';
+import { openWebmailDb } from './sqlite.js';
 
 export interface PreferencesRepository {
   get(user: string): Promise<Preferences>;
@@ -14,9 +15,7 @@ export class SqlitePreferences implements PreferencesRepository {
 
   /** `file` is a path, or ':memory:' (a single process that keeps nothing across restarts). */
   constructor(file: string) {
-    this.db = new Database(file);
-    this.db.pragma('journal_mode = WAL');
-    this.db.pragma('synchronous = FULL');
+    this.db = openWebmailDb(file);
     this.db.exec('CREATE TABLE IF NOT EXISTS preferences (user TEXT PRIMARY KEY, data TEXT NOT NULL, updated_at INTEGER NOT NULL)');
   }
 
