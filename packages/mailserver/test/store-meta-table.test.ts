@@ -105,6 +105,25 @@ describe('metadata table (flag syncs, UID lists, SORT ARRIVAL)', () => {
     store.close();
   });
 
+  it('\\Recent in a store from before recent_floor: the column is added and the stored flags keep their meaning', async () => {
+    const file = path.join(tmp, 'old-recent.sqlite');
+    const store = openStore({ path: file });
+    const u = store.createUser('bob@example.test', 'pw');
+    const box = (await store.getMailbox(u.id, 'INBOX'))!;
+    await store.deliverMany('bob@example.test', Array.from({ length: 4 }, (_, i) => ({ raw: msg(`m${i}`) })));
+    store.close();
+    // the old schema: no recent_floor, \\Recent cleared row by row (messages 1 and 2 were seen by a session)
+    const db = new Database(file);
+    db.exec('ALTER TABLE mailboxes DROP COLUMN recent_floor');
+    db.prepare('UPDATE messages SET recent = 0 WHERE uid <= 2').run();
+    db.close();
+    const again = openStore({ path: file });
+    expect((await again.mailboxStatus(box.id)).recent).toBe(2);
+    expect(await again.claimRecent(box.id)).toEqual([3, 4]);
+    expect((await again.mailboxStatus(box.id)).recent).toBe(0);
+    again.close();
+  });
+
   it('\\Recent: SELECT claims the new messages without rewriting them, STATUS counts what is left', async () => {
     const store = openStore({ path: ':memory:' });
     const u = store.createUser('bob@example.test', 'pw');
