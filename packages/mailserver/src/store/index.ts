@@ -558,6 +558,26 @@ export function openStore(opts: OpenStoreOptions): MailStore {
       const u = st.findUser.get(email.trim());
       return u ? { id: u.id, email: u.email } : null;
     },
+    listUsers() {
+      return (db.prepare('SELECT email, quota_bytes, created_at FROM users ORDER BY email').all() as Array<{ email: string; quota_bytes: number | null; created_at: number }>).map(
+        (u) => ({ email: u.email, quotaBytes: u.quota_bytes, createdAt: u.created_at }),
+      );
+    },
+    setPassword(email, password) {
+      const u = userByEmail(email);
+      if (!password) throw new StoreError('CANNOT', 'The password must not be empty');
+      db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(hashPassword(password), u.id);
+    },
+    deleteUser(email) {
+      const u = userByEmail(email);
+      const boxes = st.mailboxes.all(u.id);
+      tx(() => {
+        db.prepare('DELETE FROM messages_fts WHERE rowid IN (SELECT m.id FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id WHERE b.user_id = ?)').run(u.id);
+        db.prepare('DELETE FROM users WHERE id = ?').run(u.id);
+        for (const box of boxes) emitLater({ type: 'deleted', mailboxId: box.id });
+      });
+      log.info({ user: u.email }, 'user deleted');
+    },
     async authenticate(email, password) {
       const u = st.findUser.get(String(email).trim());
       if (!u) {
@@ -595,26 +615,6 @@ export function openStore(opts: OpenStoreOptions): MailStore {
       const u = userByEmail(email);
       if (bytes !== null && (!Number.isSafeInteger(bytes) || bytes < 0)) throw new StoreError('CANNOT', 'Invalid quota');
       db.prepare('UPDATE users SET quota_bytes = ? WHERE id = ?').run(bytes, u.id);
-    },
-    listUsers() {
-      return (db.prepare('SELECT email, quota_bytes, created_at FROM users ORDER BY email').all() as Array<{ email: string; quota_bytes: number | null; created_at: number }>).map(
-        (u) => ({ email: u.email, quotaBytes: u.quota_bytes, createdAt: u.created_at }),
-      );
-    },
-    setPassword(email, password) {
-      const u = userByEmail(email);
-      if (!password) throw new StoreError('CANNOT', 'The password must not be empty');
-      db.prepare('UPDATE users SET password_hash = ? WHERE id = ?').run(hashPassword(password), u.id);
-    },
-    deleteUser(email) {
-      const u = userByEmail(email);
-      const boxes = st.mailboxes.all(u.id);
-      tx(() => {
-        db.prepare('DELETE FROM messages_fts WHERE rowid IN (SELECT m.id FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id WHERE b.user_id = ?)').run(u.id);
-        db.prepare('DELETE FROM users WHERE id = ?').run(u.id);
-        for (const box of boxes) emitLater({ type: 'deleted', mailboxId: box.id });
-      });
-      log.info({ user: u.email }, 'user deleted');
     },
     async getQuota(userId) {
       return { usedBytes: st.userUsage.get(userId)!.used, limitBytes: st.userQuota.get(userId)?.quota_bytes ?? null };

@@ -101,6 +101,11 @@ export interface MailStore extends AliasStore {
   hasDomain(domain: string): boolean;
   createUser(email: string, password: string): UserRecord;
   findUser(email: string): UserRecord | null;
+  /** Every user, for administration (`mailroom user list`, export of all users). */
+  listUsers(): Array<{ email: string; quotaBytes: number | null; createdAt: number }>;
+  setPassword(email: string, password: string): void;
+  /** Removes the user with all their mail; emits `deleted` for each of their mailboxes. */
+  deleteUser(email: string): void;
   authenticate(email: string, password: string): Promise<UserRecord | null>;
   deliver(email: string, raw: Buffer, opts?: DeliverOptions): Promise<{ mailbox: string; uid: number }>;
   deliverMany(email: string, items: Array<{ raw: Buffer } & DeliverOptions>): Promise<number>;
@@ -119,11 +124,6 @@ export interface MailStore extends AliasStore {
   /** recent / firstUnseen: false when the caller does not need them (recent is then 0, firstUnseenUid undefined) */
   mailboxStatus(mailboxId: number, opts?: { recent?: boolean; firstUnseen?: boolean }): Promise<MailboxStatus>;
   listUids(mailboxId: number): Promise<number[]>;
-  /** Every user, for administration (`mailroom user list`, export of all users). */
-  listUsers(): Array<{ email: string; quotaBytes: number | null; createdAt: number }>;
-  setPassword(email: string, password: string): void;
-  /** Removes the user with all their mail; emits `deleted` for each of their mailboxes. */
-  deleteUser(email: string): void;
   claimRecent(mailboxId: number): Promise<number[]>;
   getMessages(mailboxId: number, uids: number[]): Promise<MessageRecord[]>;
   getMeta(mailboxId: number, uids: number[]): Promise<MessageMeta[]>;
