@@ -25,6 +25,7 @@ const PASSWORD = 'bench-password';
 interface Options {
   messages: number;
   runs: number;
+  warmup: number;
   sessions: number;
   cycles: number;
   only: 'mailroom' | 'dovecot' | null;
@@ -36,6 +37,7 @@ interface Options {
 const USAGE = `usage: npm run bench -- imap [options]
   --messages N     INBOX size (default 100000; Sent gets up to 10% on top)
   --runs N         timed runs per command after one warm-up run (default 5)
+  --warmup N       further untimed runs of each single-session command before the timed ones, at most 1 s of them (default 200)
   --sessions N     concurrent sessions in the mixed workload (default 20)
   --cycles N       cycles per session in the mixed workload, 8 operations each (default 10)
   --only NAME      run one server only: mailroom or dovecot
@@ -46,7 +48,7 @@ const USAGE = `usage: npm run bench -- imap [options]
 class UsageError extends Error {}
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { messages: 100_000, runs: 5, sessions: 20, cycles: 10, only: null, keep: false, updateReadme: false, tsxServer: false };
+  const o: Options = { messages: 100_000, runs: 5, warmup: 200, sessions: 20, cycles: 10, only: null, keep: false, updateReadme: false, tsxServer: false };
   const int = (name: string, v: string | undefined, min: number): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} needs an integer ≥ ${min}, got ${v ?? 'nothing'}`);
@@ -59,6 +61,7 @@ function parseArgs(argv: string[]): Options {
     switch (flag) {
       case '--messages': o.messages = int(flag, value(), 60); break;
       case '--runs': o.runs = int(flag, value(), 1); break;
+      case '--warmup': o.warmup = int(flag, value(), 0); break;
       case '--sessions': o.sessions = int(flag, value(), 1); break;
       case '--cycles': o.cycles = int(flag, value(), 1); break;
       case '--only': {
@@ -104,7 +107,7 @@ async function measure(name: string, version: string, target: Target, pid: numbe
   log(`\n== ${name} (${version}) on 127.0.0.1:${target.port}`);
   const idleKb = treeRssKb(pid).rssKb;
   const samplerA = new RssSampler(pid).start();
-  const a = await workloadA(target, { runs: opts.runs, rareWord: RARE_WORD, log });
+  const a = await workloadA(target, { runs: opts.runs, warmup: opts.warmup, rareWord: RARE_WORD, log });
   const peakA = samplerA.stop();
   log(`  mixed workload: ${opts.sessions} sessions × ${opts.cycles} cycles × 8 operations …`);
   const samplerB = new RssSampler(pid).start();
@@ -363,7 +366,7 @@ function updateReadme(r: Report, table: string, resultFile: string): void {
     '',
     `Measured ${r.date.slice(0, 16).replace('T', ' ')} UTC on ${mc.cpus} × ${mc.cpuModel}, ${(mc.memoryMb / 1024).toFixed(1)} GB RAM, Linux ${mc.kernel}, Node ${mc.node}; ` +
       `${d ? `Dovecot ${d.version.split(' ')[0]}` : 'Dovecot not run'}. INBOX ${r.load.inbox} messages + Sent ${r.load.sent} ` +
-      `(${(r.load.bytes / 1024 / 1024).toFixed(0)} MB), median of ${r.options.runs} runs after one warm-up run; mixed workload ` +
+      `(${(r.load.bytes / 1024 / 1024).toFixed(0)} MB), median of ${r.options.runs} runs after one cold run and up to ${r.options.warmup ?? 0} warm-up runs (at most 1 s); mixed workload ` +
       `${r.options.sessions} sessions × ${r.options.cycles} cycles. Raw data: [${resultFile}](${resultFile}).`,
     '',
     table,

@@ -54,13 +54,19 @@ export interface SessionSetup {
   exists: number;
 }
 
+/** Longest warm-up per command and server, ms. */
+const WARMUP_BUDGET_MS = 1000;
+
 /**
- * Workload (a): single session, one command at a time; each command `runs` times after one
- * warm-up run, reporting the median.
+ * Workload (a): single session, one command at a time; each command once untimed (the cold first
+ * run, reported apart), then up to `warmup` more untimed runs (at most WARMUP_BUDGET_MS), then
+ * `runs` timed runs, reporting the median. The warm-up lets the timed runs measure a server in
+ * use on both sides alike (Node's JIT optimises a command's code only after it ran some hundred
+ * times; Dovecot's caches warm up too).
  */
 export async function workloadA(
   t: Target,
-  opts: { runs: number; rareWord: string; log: (m: string) => void },
+  opts: { runs: number; warmup: number; rareWord: string; log: (m: string) => void },
 ): Promise<{ setup: SessionSetup; rows: TimedRow[] }> {
   const rows: TimedRow[] = [];
   const client = await RawImapClient.connect(t.host, t.port);
@@ -133,6 +139,11 @@ export async function workloadA(
         }
         runs.push(r.ms);
         check = op.check(r.value);
+        if (i === 0) {
+          // warm-up: up to `warmup` runs, stopping after WARMUP_BUDGET_MS (slow commands need few)
+          const until = performance.now() + WARMUP_BUDGET_MS;
+          for (let k = 0; k < opts.warmup && performance.now() < until; k++) await client.command(op.command, { collect: true, allowFail: true });
+        }
       }
       if (failed !== null) {
         rows.push({ name: op.name, medianMs: null, runsMs: [], warmupMs: null, note: `not supported yet (${failed.slice(0, 80)})` });
