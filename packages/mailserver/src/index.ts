@@ -32,7 +32,8 @@ export const DEFAULT_MAX_MESSAGE_BYTES = 25 * 1024 * 1024;
  * | smtpLimits.userMessageRate              | 300 per hour per user      | 451 4.7.1 at MAIL FROM on submission                                 |
  * | smtpLimits.authLockout.freeFailures     | 3                          | failed AUTHs (per user name and per IP) answered without delay       |
  * | smtpLimits.authLockout.baseDelayMs      | 1 s, doubling, max 30 s    | delay before the 535 of each further failure                         |
- * | smtpLimits.authLockout.lockAfter/lockMs | 10 failures in 15 min → 15 min | AUTH refused with 454 4.7.0 for that user name / IP              |
+ * | smtpLimits.authLockout.lockAfter/lockMs | 10 failures in 15 min → 15 min | AUTH refused with 454 4.7.0 for that IP / user name from that IP |
+ * | smtpLimits.authLockout.userLockAfter    | 100 failures in 15 min     | the user name locked from every address (spread guessing)            |
  * | smtpLimits.exemptIps                    | 127.0.0.1, ::1             | per-IP limits skip these (the webmail submits for everyone from here)|
  * | queue.lifetimeMs                        | 5 days                     | retrying stops; DSN (Status 4.4.7) to the sender                     |
  * | queue.delayNoticeMs                     | 4 hours                    | one delay DSN (Action: delayed) to the sender                        |

@@ -131,9 +131,9 @@ describe('SMTP limits', () => {
     expect((await client.command('MAIL FROM:<carol@example.test>')).code).toBe(250);
   });
 
-  it('locks a user name out after repeated failed AUTH, even with the right password, until the lock ends', async () => {
+  it('locks a user name out from that address after repeated failed AUTH, even with the right password, until the lock ends', async () => {
     const sub = await listen('submission', {
-      authLockout: { freeFailures: 1, baseDelayMs: 1, maxDelayMs: 4, lockAfter: 4, lockMs: 10 * 60_000, windowMs: 10 * 60_000 },
+      authLockout: { freeFailures: 1, baseDelayMs: 1, maxDelayMs: 4, lockAfter: 4, userLockAfter: 50, lockMs: 10 * 60_000, windowMs: 10 * 60_000 },
     });
     const { client } = await connect(sub.port);
     await client.command('EHLO client.example.org');
@@ -154,7 +154,7 @@ describe('SMTP limits', () => {
 
   it('grows the delay before each failure answer, up to the maximum', () => {
     let t = 0;
-    const guard = new AuthGuard({ freeFailures: 3, baseDelayMs: 1_000, maxDelayMs: 8_000, lockAfter: 100, lockMs: 1, windowMs: 60_000 }, () => t, []);
+    const guard = new AuthGuard({ freeFailures: 3, baseDelayMs: 1_000, maxDelayMs: 8_000, lockAfter: 100, userLockAfter: 100, lockMs: 1, windowMs: 60_000 }, () => t, []);
     const delays: number[] = [];
     for (let i = 0; i < 7; i++) {
       delays.push(guard.fail('192.0.2.7', 'eve@example.test'));
@@ -166,9 +166,20 @@ describe('SMTP limits', () => {
     expect(guard.fail('192.0.2.7', 'eve@example.test')).toBe(0);
   });
 
+  it('locks per user name and IP: a stranger cannot lock the owner out from elsewhere; user-wide only at userLockAfter', () => {
+    const t = 0;
+    const guard = new AuthGuard({ freeFailures: 0, baseDelayMs: 1, maxDelayMs: 1, lockAfter: 3, userLockAfter: 6, lockMs: 60_000, windowMs: 60_000 }, () => t, []);
+    for (let i = 0; i < 3; i++) guard.fail('203.0.113.5', 'eve@example.test');
+    expect(guard.check('203.0.113.5', 'eve@example.test')?.responseCode).toBe(454);
+    expect(guard.check('198.51.100.9', 'eve@example.test')).toBeNull();
+    for (let i = 0; i < 3; i++) guard.fail(`192.0.2.${i + 1}`, 'eve@example.test');
+    expect(guard.check('198.51.100.9', 'eve@example.test')?.responseCode).toBe(454);
+    expect(guard.check('198.51.100.9', 'carol@example.test')).toBeNull();
+  });
+
   it('keeps per-IP limits off loopback by default, per-user lockout still on', () => {
     const t = 0;
-    const guard = new AuthGuard({ freeFailures: 0, baseDelayMs: 1, maxDelayMs: 1, lockAfter: 2, lockMs: 60_000, windowMs: 60_000 }, () => t);
+    const guard = new AuthGuard({ freeFailures: 0, baseDelayMs: 1, maxDelayMs: 1, lockAfter: 2, userLockAfter: 2, lockMs: 60_000, windowMs: 60_000 }, () => t);
     guard.fail('127.0.0.1', 'eve@example.test');
     guard.fail('127.0.0.1', 'eve@example.test');
     expect(guard.check('127.0.0.1', 'eve@example.test')?.responseCode).toBe(454);

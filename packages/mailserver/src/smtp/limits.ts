@@ -17,8 +17,16 @@ export interface AuthLockout {
   /** Delay before answering the first failure over freeFailures; doubles with each further one. */
   baseDelayMs: number;
   maxDelayMs: number;
-  /** After this many failures in `windowMs`, AUTH is refused outright for `lockMs`. */
+  /**
+   * After this many failures in `windowMs` from one IP (any user names), or for one user name from
+   * one IP, AUTH from there is refused outright for `lockMs`.
+   */
   lockAfter: number;
+  /**
+   * Failures for one user name from all addresses together that lock the user name everywhere.
+   * Much higher than lockAfter: a low per-user lock would let any stranger lock anyone out.
+   */
+  userLockAfter: number;
   lockMs: number;
   windowMs: number;
 }
@@ -61,7 +69,7 @@ export const DEFAULT_LIMITS = {
   // measured in bench/README.md ("The 100 ms greeting delay"): kept on the MX port for remote clients
   greetingDelayMs: 100,
   greetingDelayExemptIps: ['127.0.0.1', '::1', '::ffff:127.0.0.1'],
-  authLockout: { freeFailures: 3, baseDelayMs: 1_000, maxDelayMs: 30_000, lockAfter: 10, lockMs: 15 * 60_000, windowMs: 15 * 60_000 },
+  authLockout: { freeFailures: 3, baseDelayMs: 1_000, maxDelayMs: 30_000, lockAfter: 10, userLockAfter: 100, lockMs: 15 * 60_000, windowMs: 15 * 60_000 },
 } satisfies Required<SmtpLimits> & { authLockout: AuthLockout };
 
 /** Sliding-window counter per key. */
@@ -107,16 +115,18 @@ export class AuthGuard {
     this.exempt = new Set(exemptIps);
   }
 
-  private keys(ip: string, user: string): string[] {
-    const keys = [`user:${user.toLowerCase()}`];
-    if (!this.exempt.has(ip)) keys.push(`ip:${ip}`);
+  /** The counters a failure feeds, each with its lock threshold; exempt IPs (the webmail) count only user-wide. */
+  private keys(ip: string, user: string): Array<[key: string, lockAfter: number]> {
+    const name = user.toLowerCase();
+    const keys: Array<[string, number]> = [[`user:${name}`, this.config.userLockAfter]];
+    if (!this.exempt.has(ip)) keys.push([`ip:${ip}`, this.config.lockAfter], [`pair:${ip}\u0000${name}`, this.config.lockAfter]);
     return keys;
   }
 
   /** A refusal when the IP or the user name is locked out, else null. */
   check(ip: string, user: string): SmtpError | null {
     const t = this.now();
-    for (const k of this.keys(ip, user)) {
+    for (const [k] of this.keys(ip, user)) {
       const until = this.lockedUntil.get(k);
       if (until !== undefined && until > t) {
         return new SmtpError(454, '4.7.0 Too many failed authentication attempts; try again later');
@@ -133,11 +143,11 @@ export class AuthGuard {
   fail(ip: string, user: string): number {
     const t = this.now();
     let worst = 0;
-    for (const k of this.keys(ip, user)) {
+    for (const [k, lockAfter] of this.keys(ip, user)) {
       const list = this.recent(k, t);
       list.push(t);
       this.failures.set(k, list);
-      if (list.length >= this.config.lockAfter) this.lockedUntil.set(k, t + this.config.lockMs);
+      if (list.length >= lockAfter) this.lockedUntil.set(k, t + this.config.lockMs);
       worst = Math.max(worst, list.length);
     }
     if (this.failures.size > 10_000) {
@@ -153,9 +163,9 @@ export class AuthGuard {
     return Math.min(this.config.maxDelayMs, this.config.baseDelayMs * 2 ** (over - 1));
   }
 
-  /** A success clears the user's failures (not the IP's: one good password must not reset a spray). */
-  succeed(user: string): void {
-    this.failures.delete(`user:${user.toLowerCase()}`);
+  /** A success clears the user's and the pair's failures (not the IP's: one good password must not reset a spray). */
+  succeed(ip: string, user: string): void {
+    for (const [k] of this.keys(ip, user)) if (!k.startsWith('ip:')) this.failures.delete(k);
   }
 }
 

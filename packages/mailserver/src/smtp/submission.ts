@@ -123,7 +123,7 @@ export async function startSubmissionSmtp(opts: SubmissionOptions): Promise<Smtp
             else answer();
             return;
           }
-          authGuard.succeed(username);
+          authGuard.succeed(ip, username);
           return callback(null, { user });
         },
         (err: unknown) => {
