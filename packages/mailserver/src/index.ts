@@ -240,7 +240,7 @@ export async function startMailServer(config: MailServerConfig): Promise<Running
       pop3Port === null
         ? null
         : await bindOrExplain('POP3', host, pop3Port, () =>
-            startPop3Server({ store, host, port: pop3Port, hostname, logger, tls: config.tls, allowInsecureAuth: config.allowInsecureAuth }),
+            startPop3Server({ store, host, port: pop3Port, hostname, logger, tls: config.tls, allowInsecureAuth: config.allowInsecureAuth, loginThrottle }),
           );
     if (pop3) listeners.push(pop3);
     ports = { imap: imap.port, imaps: imaps?.port ?? null, smtp: smtp.port, submission: submission.port, submissions: submissions?.port ?? null, pop3: pop3?.port ?? null };

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { inboxUids, message, PASS, RawPop3, startPop3TestServer, USER, USER2, type Pop3TestServer } from './pop3-helpers.js';
+import { LoginThrottle } from '../src/imap/login-throttle.js';
 
 let srv: Pop3TestServer;
 let c: RawPop3;
@@ -63,6 +64,29 @@ describe('POP3 authorization state', () => {
     await c.cmd(`USER ${USER}`);
     expect(await c.cmd('PASS nope')).toMatch(/^-ERR \[AUTH\] .*closing/);
     await c.waitClosed();
+  });
+
+  it('counts failures across connections: a guessing address gets locked, with -ERR [SYS/TEMP] even for the right password', async () => {
+    const throttle = new LoginThrottle({ freeFailures: 10, lockAfter: 4, exemptIps: [] });
+    const own = await startPop3TestServer({ loginThrottle: throttle });
+    try {
+      for (let i = 0; i < 4; i++) {
+        const x = new RawPop3();
+        await x.connect(own.port);
+        await x.cmd(`USER ${USER}`);
+        expect(await x.cmd(`PASS wrong-${i}`)).toBe('-ERR [AUTH] Invalid credentials');
+        x.destroy();
+      }
+      const y = new RawPop3();
+      await y.connect(own.port);
+      await y.cmd(`USER ${USER}`);
+      expect(await y.cmd(`PASS ${PASS}`)).toBe('-ERR [SYS/TEMP] Too many failed logins; try again later');
+      // the lock is on this address (and this user name from it), not on the user name everywhere
+      expect(throttle.isLocked('198.51.100.4', USER)).toBe(false);
+      y.destroy();
+    } finally {
+      await own.close();
+    }
   });
 
   it('rejects transaction commands before login and login commands after it', async () => {

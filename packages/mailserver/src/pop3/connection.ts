@@ -6,6 +6,7 @@
 import type { Socket } from 'node:net';
 import tls from 'node:tls';
 import type { Logger } from 'pino';
+import type { LoginThrottle } from '../imap/login-throttle.js';
 import { StoreError, type MailStore, type UserRecord } from '../store/types.js';
 import { Pop3Error, err } from './errors.js';
 import {
@@ -50,6 +51,8 @@ export interface Pop3ConnectionOptions {
   allowInsecureAuth: boolean;
   hostname: string;
   limits: Pop3Limits;
+  /** Failed logins across connections; locked IPs / user names get -ERR [SYS/TEMP] without a password check. */
+  loginThrottle?: LoginThrottle;
   onClose?: () => void;
 }
 
@@ -181,17 +184,26 @@ export class Pop3Connection implements Session {
   }
 
   async authenticate(username: string, password: string): Promise<void> {
+    const throttle = this.opts.loginThrottle;
+    const ip = this.socket.remoteAddress;
+    if (throttle?.isLocked(ip, username)) {
+      this.failedLogins++;
+      this.logger.info({ user: username.slice(0, 100), ip }, 'authentication refused: too many failures');
+      throw err('Too many failed logins; try again later', 'SYS/TEMP');
+    }
     const user = username && password ? await this.store.authenticate(username, password) : null;
     if (!user) {
       this.failedLogins++;
-      this.logger.info({ user: username.slice(0, 100) }, 'authentication failed');
-      await new Promise((resolve) => setTimeout(resolve, this.opts.limits.authFailureDelayMs));
+      const delay = Math.max(this.opts.limits.authFailureDelayMs, throttle?.recordFailure(ip, username) ?? 0);
+      this.logger.info({ user: username.slice(0, 100), ip, delayMs: delay }, 'authentication failed');
+      await new Promise((resolve) => setTimeout(resolve, delay));
       if (this.failedLogins >= this.opts.limits.maxFailedLogins) {
         this.quitting = true;
         throw err('Invalid credentials; too many failures, closing connection', 'AUTH');
       }
       throw err('Invalid credentials', 'AUTH');
     }
+    throttle?.recordSuccess(ip, username);
     const maildrop = await Maildrop.open(this.store, user.id);
     this.user = user;
     this.maildrop = maildrop;

@@ -6,6 +6,7 @@ import pino from 'pino';
 import type { MailStore } from '../store/types.js';
 import { createRegistry } from './commands/registry.js';
 import { DEFAULT_POP3_LIMITS, Pop3Connection, type Pop3Limits } from './connection.js';
+import { LoginThrottle } from '../imap/login-throttle.js';
 
 export interface Pop3ServerOptions {
   store: MailStore;
@@ -24,6 +25,8 @@ export interface Pop3ServerOptions {
   logger?: Logger;
   /** Timeouts and limits; defaults in ./limits.ts (tests shorten them). */
   limits?: Partial<Pop3Limits>;
+  /** Failed logins across connections (per IP, per user name and IP); shared with IMAP by startMailServer. */
+  loginThrottle?: LoginThrottle;
 }
 
 export interface Pop3ServerHandle {
@@ -38,6 +41,7 @@ export function startPop3Server(opts: Pop3ServerOptions): Promise<Pop3ServerHand
   // a bad key or certificate fails here, at start, with OpenSSL's message
   const secureContext = opts.tls ? tls.createSecureContext({ key: opts.tls.key, cert: opts.tls.cert }) : undefined;
   const limits: Pop3Limits = { ...DEFAULT_POP3_LIMITS, ...opts.limits };
+  const loginThrottle = opts.loginThrottle ?? new LoginThrottle();
   const connections = new Set<Pop3Connection>();
   const server = net.createServer((socket) => {
     try {
@@ -49,6 +53,7 @@ export function startPop3Server(opts: Pop3ServerOptions): Promise<Pop3ServerHand
         allowInsecureAuth: opts.allowInsecureAuth ?? false,
         hostname: opts.hostname ?? 'localhost',
         limits,
+        loginThrottle,
         onClose: () => connections.delete(conn),
       });
       connections.add(conn);
