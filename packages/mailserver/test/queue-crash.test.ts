@@ -37,7 +37,7 @@ const acked = new Map<string, string>();
 const sent = new Map<string, string>();
 
 function startChild(): Promise<{ port: number; kill: () => Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir, String(remote.port)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', CHILD, dir, String(remote.port), '20', '100', '50'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => {
@@ -47,7 +47,7 @@ function startChild(): Promise<{ port: number; kill: () => Promise<void> }> {
   return new Promise((resolve, reject) => {
     child.stdout.on('data', (d: Buffer) => {
       stdout += d.toString();
-      const m = /\{"t":"ready","submission":(\d+)\}/.exec(stdout);
+      const m = /\{"t":"ready","smtp":\d+,"submission":(\d+)\}/.exec(stdout);
       if (m) {
         resolve({
           port: Number(m[1]),

@@ -28,7 +28,7 @@ import { openStore, type MailStore } from '../src/store/index.js';
 import { openQueueDb } from '../src/queue/index.js';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
-const CHILD_TS = fileURLToPath(new URL('./fixtures/smtp-crash-child.ts', import.meta.url));
+const CHILD_TS = fileURLToPath(new URL('./fixtures/mta-crash-child.ts', import.meta.url));
 const ITERATIONS = Number(process.env.MAILROOM_SMTP_CRASH_ITERATIONS ?? 100);
 const USE_TSX = process.env.MAILROOM_SMTP_CRASH_TSX === '1';
 const LOCAL_USERS = ['bob@local.test', 'carol@local.test'] as const;
@@ -163,7 +163,7 @@ interface Child {
 }
 
 function startChild(): Promise<Child> {
-  const proc = spawn(process.execPath, [...childEntry, dataDir, String(sinkPort)], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...childEntry, dataDir, String(sinkPort), '10', '50', '25'], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   proc.stderr!.on('data', (d: Buffer) => {
