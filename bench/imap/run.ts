@@ -7,7 +7,7 @@
  * See bench/README.md for what is measured.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -16,6 +16,8 @@ import { machine, procMemory, RssSampler, treeRssKb } from '../lib/proc.js';
 import { dovecotLayout, ensureDovecot, startDovecot } from './dovecot.js';
 import { loadMailbox, RARE_WORD, type LoadResult } from './mailbox.js';
 import { workloadA, workloadB, type MixedResult, type SessionSetup, type Target, type TimedRow } from './workloads.js';
+import { bundleServerChild } from '../lib/bundle.js';
+import { writeReadmeResults } from '../lib/readme.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BENCH_DIR = path.resolve(HERE, '..');
@@ -134,42 +136,8 @@ function duKb(p: string): number {
   return Number(r.stdout.split(/\s/)[0]) || 0;
 }
 
-/**
- * Bundles the Mailroom server child with esbuild, the way `npm run build` builds production (npm
- * dependencies stay external), so that the measured server runs compiled JavaScript like in
- * production and not under the TypeScript loader. The bundle goes to node_modules/.cache so that
- * its imports resolve from the workspace's node_modules.
- */
-async function bundleMailroomServer(): Promise<string> {
-  const root = path.resolve(BENCH_DIR, '..');
-  const external = new Set<string>();
-  for (const pkg of ['packages/mailserver', 'packages/shared']) {
-    try {
-      const json = JSON.parse(readFileSync(path.join(root, pkg, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-      for (const dep of Object.keys(json.dependencies ?? {})) if (!dep.startsWith('@mailroom/')) external.add(dep);
-    } catch {
-      // a package without a package.json has no dependencies to keep external
-    }
-  }
-  const outfile = path.join(root, 'node_modules', '.cache', 'mailroom-bench', 'mailroom-server.mjs');
-  const esbuild = await import('esbuild');
-  await esbuild.build({
-    entryPoints: [path.join(HERE, 'mailroom-server.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    conditions: ['development'],
-    external: [...external].flatMap((d) => [d, `${d}/*`]),
-    banner: { js: "import { createRequire as __mrCreateRequire } from 'node:module'; const require = __mrCreateRequire(import.meta.url);" },
-    logLevel: 'warning',
-  });
-  return outfile;
-}
-
 async function startMailroom(dataDir: string, tsx: boolean): Promise<{ port: number; pid: number; child: ChildProcess; stop: () => Promise<void> }> {
-  const args = tsx ? ['--import', 'tsx', path.join(HERE, 'mailroom-server.ts'), dataDir] : [await bundleMailroomServer(), dataDir];
+  const args = tsx ? ['--import', 'tsx', path.join(HERE, 'mailroom-server.ts'), dataDir] : [await bundleServerChild(path.join(HERE, 'mailroom-server.ts'), 'mailroom-server.mjs'), dataDir];
   const child = spawn(process.execPath, args, {
     stdio: ['pipe', 'pipe', 'inherit'],
     cwd: path.resolve(BENCH_DIR, '..'),
@@ -348,22 +316,10 @@ async function main(): Promise<void> {
 }
 
 function updateReadme(r: Report, table: string, resultFile: string): void {
-  const readme = path.join(BENCH_DIR, 'README.md');
-  const text = readFileSync(readme, 'utf8');
-  const start = '<!-- imap-results:start -->';
-  const end = '<!-- imap-results:end -->';
-  const a = text.indexOf(start);
-  const b = text.indexOf(end);
-  if (a < 0 || b < a) {
-    log('bench/README.md has no imap-results markers: not updated');
-    return;
-  }
   const mc = r.machine;
   const d = r.servers.dovecot;
   const m = r.servers.mailroom;
   const block = [
-    start,
-    '',
     `Measured ${r.date.slice(0, 16).replace('T', ' ')} UTC on ${mc.cpus} × ${mc.cpuModel}, ${(mc.memoryMb / 1024).toFixed(1)} GB RAM, Linux ${mc.kernel}, Node ${mc.node}; ` +
       `${d ? `Dovecot ${d.version.split(' ')[0]}` : 'Dovecot not run'}. INBOX ${r.load.inbox} messages + Sent ${r.load.sent} ` +
       `(${(r.load.bytes / 1024 / 1024).toFixed(0)} MB), median of ${r.options.runs} runs after one cold run and up to ${r.options.warmup ?? 0} warm-up runs (at most 1 s); mixed workload ` +
@@ -376,11 +332,8 @@ function updateReadme(r: Report, table: string, resultFile: string): void {
       `(Mailroom's first SELECT ${fmtMs(r.load.mailroomFirstSelectMs)} ms).` +
       (m?.memory.hwmKb ? ` Mailroom process VmHWM at the end: ${fmtMb(m.memory.hwmKb)} MB.` : '') +
       (d ? ` Dovecot processes at its memory peak: ${d.memory.processes}.` : ''),
-    '',
-    end,
   ].join('\n');
-  writeFileSync(readme, text.slice(0, a) + block + text.slice(b + end.length));
-  log('bench/README.md updated');
+  log(writeReadmeResults('imap', block) ? 'bench/README.md updated' : 'bench/README.md has no imap-results markers: not updated');
 }
 
 main().catch((err: unknown) => {

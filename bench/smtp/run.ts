@@ -16,6 +16,8 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { machine, processTree, RssSampler, treeRssKb } from '../lib/proc.js';
 import { ensurePostfix, SMTP_SOURCE, startBenchPostfix } from './postfix.js';
+import { bundleServerChild } from '../lib/bundle.js';
+import { writeReadmeResults } from '../lib/readme.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const ROOT = path.resolve(HERE, '..', '..');
@@ -96,37 +98,9 @@ interface Server {
   stop(): Promise<void>;
 }
 
-/** Bundles the server child with esbuild (npm dependencies external), like bench/imap does. */
-async function bundleMailroomServer(): Promise<string> {
-  const external = new Set<string>();
-  for (const pkg of ['packages/mailserver', 'packages/shared']) {
-    try {
-      const json = JSON.parse(readFileSync(path.join(ROOT, pkg, 'package.json'), 'utf8')) as { dependencies?: Record<string, string> };
-      for (const dep of Object.keys(json.dependencies ?? {})) if (!dep.startsWith('@mailroom/')) external.add(dep);
-    } catch {
-      // no package.json, no dependencies
-    }
-  }
-  const outfile = path.join(ROOT, 'node_modules', '.cache', 'mailroom-bench', 'smtp-mailroom-server.mjs');
-  const esbuild = await import('esbuild');
-  await esbuild.build({
-    entryPoints: [path.join(HERE, 'mailroom-server.ts')],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    conditions: ['development'],
-    external: [...external].flatMap((d) => [d, `${d}/*`]),
-    banner: { js: "import { createRequire as __mrCreateRequire } from 'node:module'; const require = __mrCreateRequire(import.meta.url);" },
-    logLevel: 'warning',
-  });
-  return outfile;
-}
-
 async function startMailroom(baseDir: string, opts: Options, greetingDelay: boolean): Promise<Server> {
   const dataDir = mkdtempSync(path.join(baseDir, 'mailroom-'));
-  const entry = opts.tsxServer ? ['--import', 'tsx', path.join(HERE, 'mailroom-server.ts')] : [await bundleMailroomServer()];
+  const entry = opts.tsxServer ? ['--import', 'tsx', path.join(HERE, 'mailroom-server.ts')] : [await bundleServerChild(path.join(HERE, 'mailroom-server.ts'), 'smtp-mailroom-server.mjs')];
   const child: ChildProcess = spawn(process.execPath, [...entry, dataDir, ...(greetingDelay ? ['--greeting-delay'] : [])], {
     stdio: ['pipe', 'pipe', 'inherit'],
     cwd: ROOT,
@@ -419,14 +393,7 @@ async function main(): Promise<void> {
   const table = markdown(results, meta, jsonName, opts);
   process.stdout.write(`\n${table}\n`);
   if (opts.updateReadme) {
-    const readme = path.join(ROOT, 'bench', 'README.md');
-    const text = readFileSync(readme, 'utf8');
-    const start = '<!-- smtp-results:start -->';
-    const end = '<!-- smtp-results:end -->';
-    const a = text.indexOf(start);
-    const b = text.indexOf(end);
-    if (a < 0 || b < a) throw new Error(`bench/README.md has no ${start} … ${end} section`);
-    writeFileSync(readme, `${text.slice(0, a + start.length)}\n\n${table}\n\n${text.slice(b)}`);
+    if (!writeReadmeResults('smtp', table)) throw new Error('bench/README.md has no smtp-results section');
     process.stdout.write('bench/README.md updated\n');
   }
 }

@@ -18,6 +18,7 @@ import { dovecotLayout, ensureDovecot, startDovecot } from '../imap/dovecot.js';
 import { loadMailbox } from '../imap/mailbox.js';
 import { roundcubeMissing, startRoundcube } from './roundcube.js';
 import { startMailroomImap, startWebmail } from './stack.js';
+import { writeReadmeResults } from '../lib/readme.js';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const BENCH_DIR = path.resolve(HERE, '..');
@@ -616,31 +617,16 @@ async function main(): Promise<void> {
 }
 
 function updateReadme(r: Report, table: string, resultFile: string): void {
-  const readme = path.join(BENCH_DIR, 'README.md');
-  const text = readFileSync(readme, 'utf8');
-  const start = '<!-- web-results:start -->';
-  const end = '<!-- web-results:end -->';
-  const a = text.indexOf(start);
-  const b = text.indexOf(end);
-  if (a < 0 || b < a) {
-    log('bench/README.md has no web-results markers: not updated');
-    return;
-  }
   const mc = r.machine;
   const block = [
-    start,
-    '',
     `Measured ${r.date.slice(0, 16).replace('T', ' ')} UTC on ${mc.cpus} × ${mc.cpuModel}, ${(mc.memoryMb / 1024).toFixed(1)} GB RAM, Node ${mc.node}, Chromium ${r.chromium} (headless); ` +
       `INBOX ${r.load.inbox} messages + Sent ${r.load.sent}; median of ${r.options.runs} runs, each in a fresh browser context (cold cache); ` +
       `${r.roundcube.version ? `Roundcube ${r.roundcube.version} (page size ${r.roundcube.pageSize})` : `Roundcube not run: ${r.roundcube.skipped ?? 'unknown'}`}. ` +
       `Load average at the end: ${r.loadAvgAtEnd?.join(' ')}. Raw data: [${resultFile}](${resultFile}).`,
     '',
     table,
-    '',
-    end,
   ].join('\n');
-  writeFileSync(readme, text.slice(0, a) + block + text.slice(b + end.length));
-  log('bench/README.md updated');
+  log(writeReadmeResults('web', block) ? 'bench/README.md updated' : 'bench/README.md has no web-results markers: not updated');
 }
 
 main()
