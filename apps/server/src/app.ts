@@ -19,7 +19,7 @@ import { healthRouter } from './routes/health/router.js';
 import { mailboxesRouter, quotaRouter } from './routes/mailboxes/router.js';
 import { messagesRouter } from './routes/messages/router.js';
 import { sessionRouter } from './routes/session/router.js';
-import { CredentialSealer } from './session/crypto.js';
+import { CredentialSealer, persistentSessionKey } from './session/crypto.js';
 import { LoginLimiter } from './session/login-limiter.js';
 import { sessionMiddleware } from './session/middleware.js';
 import { MemorySessionStore } from './session/store.js';
@@ -32,7 +32,7 @@ import { UploadStore } from './data/uploads.js';
 import { SqliteIdentities } from './data/identities.js';
 import { SqliteContacts } from './data/contacts.js';
 import { OutboxStore } from './data/outbox.js';
-import { OutboxScheduler, outboxSealer } from './outbox/scheduler.js';
+import { OutboxScheduler } from './outbox/scheduler.js';
 import { identitiesRouter } from './routes/identities/router.js';
 import { contactsRouter } from './routes/contacts/router.js';
 import { startUploadPurge, uploadsRouter } from './routes/uploads/router.js';
@@ -58,12 +58,12 @@ export function createContext(config: Config, logger: Logger): AppContext {
   }
   const webmailDb = config.dataDir ? path.join(config.dataDir, 'webmail.sqlite') : ':memory:';
   if (config.dataDir) mkdirSync(config.dataDir, { recursive: true });
-  const sealer = new CredentialSealer(config.sessionKey);
+  const sealer = new CredentialSealer(persistentSessionKey(config));
   const metrics = new Metrics({ imapConnections: () => imap.size + watchers.size, sseClients: () => sse.size });
   const contacts = new SqliteContacts(webmailDb);
   const outbox = new OutboxScheduler({
     store: new OutboxStore(webmailDb),
-    sealer: outboxSealer(config, sealer),
+    sealer,
     routing,
     imap,
     contacts,

@@ -55,7 +55,7 @@ export const configSchema = z.object({
   sessionKey: z
     .string()
     .regex(/^[0-9a-fA-F]{64}$/, 'SESSION_KEY must be 64 hex characters (32 bytes)')
-    .optional().describe('64 hex chars (32 bytes): key that encrypts the mail credentials kept in sessions and with scheduled sends (outbox). Random per start when unset; the outbox then keeps its own key in DATA_DIR/outbox.key so scheduled sends survive a restart.'),
+    .optional().describe('64 hex chars (32 bytes): key that encrypts the mail credentials kept in sessions and with scheduled sends (outbox). When unset: with DATA_DIR, a key made once and kept in DATA_DIR/session.key (0600), so sessions and scheduled sends survive a restart; without DATA_DIR, random per start.'),
   sessionStore: z
     .string()
     .regex(/^(memory|rediss?:\/\/.+)$/, 'SESSION_STORE must be "memory" or a redis:// URL')

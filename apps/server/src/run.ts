@@ -1,6 +1,5 @@
 // Starting and stopping the Mailroom processes: demo (embedded mail server + webmail, seeded),
 // standalone (embedded mail server with TLS and real users + webmail), webmail only.
-import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, mkdirSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
 import os from 'node:os';
@@ -50,7 +49,7 @@ function closeHttp(server: Server): Promise<void> {
 /** The webmail alone, pointed at the IMAP and submission servers of the configuration. */
 export async function startWebmail(config: Config): Promise<Running> {
   const logger = createLogger(config.logLevel);
-  const ctx = createContext({ ...config, sessionKey: persistentSessionKey(config), webRoot: config.webRoot ?? defaultWebRoot() }, logger);
+  const ctx = createContext({ ...config, webRoot: config.webRoot ?? defaultWebRoot() }, logger);
   const server = await listen(createApp(ctx), config.host, config.port);
   const port = (server.address() as { port: number }).port;
   return {
@@ -63,25 +62,6 @@ export async function startWebmail(config: Config): Promise<Running> {
       await closeContext(ctx);
     },
   };
-}
-
-/**
- * The key that seals mail credentials in sessions and in the outbox. With a data directory and no
- * SESSION_KEY it is made once and kept in DATA_DIR/session.key (mode 0600), so sessions and messages
- * scheduled to be sent later survive a restart; without either it is random per start.
- */
-export function persistentSessionKey(config: Config): string | undefined {
-  if (config.sessionKey || !config.dataDir) return config.sessionKey;
-  const file = path.join(config.dataDir, 'session.key');
-  if (existsSync(file)) {
-    const key = readFileSync(file, 'utf8').trim();
-    if (/^[0-9a-fA-F]{64}$/.test(key)) return key;
-    throw new Error(`${file} does not hold a 64-hex-character key; remove it to make a new one (signs everyone out)`);
-  }
-  mkdirSync(config.dataDir, { recursive: true });
-  const key = randomBytes(32).toString('hex');
-  writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
-  return key;
 }
 
 /** TLS for the mail listeners: the configured PEM files, else a self-signed certificate made once and kept in DATA_DIR/tls. */

@@ -3,11 +3,7 @@
 // sealed credentials, then does what follows a send (Sent copy, draft removed, original flagged,
 // contacts) and tells the user's open tabs over SSE. Temporary failures are retried with backoff.
 // Delivery is at-least-once: an item caught 'sending' by a crash is submitted again after a restart.
-import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import type { Logger } from 'pino';
-import type { Config } from '../config.js';
 import type { ContactRepository } from '../data/contacts.js';
 import { outboxItemToApi, type OutboxError, type OutboxRecord, type OutboxStore } from '../data/outbox.js';
 import type { ImapPool, MailAccount } from '../imap/pool.js';
@@ -182,22 +178,3 @@ export class OutboxScheduler {
   static toApi = outboxItemToApi;
 }
 
-/**
- * The key that seals credentials kept in the outbox: SESSION_KEY when set; else, with a data
- * directory, a key kept there (outbox.key, 0600) so scheduled sends survive a restart; else a
- * random one (in-memory outbox, nothing survives anyway).
- */
-export function outboxSealer(config: Pick<Config, 'sessionKey' | 'dataDir'>, fallback: CredentialSealer): CredentialSealer {
-  if (config.sessionKey) return new CredentialSealer(config.sessionKey);
-  if (!config.dataDir) return fallback;
-  const file = path.join(config.dataDir, 'outbox.key');
-  if (existsSync(file)) {
-    const hex = readFileSync(file, 'utf8').trim();
-    if (/^[0-9a-f]{64}$/i.test(hex)) return new CredentialSealer(hex);
-  }
-  mkdirSync(config.dataDir, { recursive: true });
-  const hex = randomBytes(32).toString('hex');
-  writeFileSync(file, `${hex}\n`, { mode: 0o600 });
-  chmodSync(file, 0o600);
-  return new CredentialSealer(hex);
-}

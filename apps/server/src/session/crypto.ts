@@ -1,5 +1,7 @@
-// AES-256-GCM sealing of the mail credentials a session keeps server-side.
+// AES-256-GCM sealing of the mail credentials kept server-side (sessions, scheduled sends), and its key.
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 
 const IV_BYTES = 12;
 const TAG_BYTES = 16;
@@ -31,4 +33,23 @@ export class CredentialSealer {
     decipher.setAuthTag(tag);
     return Buffer.concat([decipher.update(raw.subarray(IV_BYTES + TAG_BYTES)), decipher.final()]).toString('utf8');
   }
+}
+
+/**
+ * The key that seals mail credentials in sessions and in the outbox. With a data directory and no
+ * SESSION_KEY it is made once and kept in DATA_DIR/session.key (mode 0600), so sessions and messages
+ * scheduled to be sent later survive a restart; without either it is random per start.
+ */
+export function persistentSessionKey(config: { sessionKey?: string; dataDir?: string }): string | undefined {
+  if (config.sessionKey || !config.dataDir) return config.sessionKey;
+  const file = path.join(config.dataDir, 'session.key');
+  if (existsSync(file)) {
+    const key = readFileSync(file, 'utf8').trim();
+    if (/^[0-9a-fA-F]{64}$/.test(key)) return key;
+    throw new Error(`${file} does not hold a 64-hex-character key; remove it to make a new one (signs everyone out)`);
+  }
+  mkdirSync(config.dataDir, { recursive: true });
+  const key = randomBytes(32).toString('hex');
+  writeFileSync(file, `${key}\n`, { mode: 0o600, flag: 'wx' });
+  return key;
 }
