@@ -1,3 +1,4 @@
+import { CacheValidity, RowCache } from './row-cache.js';
 import { isDisplayKey, sortRows, type SortRow } from './display-sort.js';
 import { EventEmitter } from 'node:events';
 import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
@@ -234,13 +235,23 @@ export function openStore(opts: OpenStoreOptions): MailStore {
     }
   }
 
+  // mailbox rows between writes (STATUS, SELECT and every command naming a mailbox read them)
+  const cacheValidity = new CacheValidity(db);
+  const mailboxByNameStmt = db.prepare<[number, string], MailboxRow>('SELECT * FROM mailboxes WHERE user_id = ? AND name = ?');
+  const mailboxByIdStmt = db.prepare<[number], MailboxRow>('SELECT * FROM mailboxes WHERE id = ?');
+  const mailboxByNameCache = new RowCache<string, MailboxRow>(db, cacheValidity, (key) => {
+    const sep = key.indexOf('\0');
+    return mailboxByNameStmt.get(Number(key.slice(0, sep)), key.slice(sep + 1));
+  });
+  const mailboxByIdCache = new RowCache<number, MailboxRow>(db, cacheValidity, (id) => mailboxByIdStmt.get(id));
+
   const st = {
     addDomain: db.prepare('INSERT OR IGNORE INTO domains (domain) VALUES (?)'),
     hasDomain: db.prepare('SELECT 1 FROM domains WHERE domain = ?'),
     findUser: db.prepare<[string], { id: number; email: string; password_hash: string }>('SELECT id, email, password_hash FROM users WHERE email = ?'),
     insertUser: db.prepare('INSERT INTO users (email, password_hash, created_at) VALUES (?, ?, ?)'),
-    mailboxByName: db.prepare<[number, string], MailboxRow>('SELECT * FROM mailboxes WHERE user_id = ? AND name = ?'),
-    mailboxById: db.prepare<[number], MailboxRow>('SELECT * FROM mailboxes WHERE id = ?'),
+    mailboxByName: { get: (userId: number, name: string): MailboxRow | undefined => mailboxByNameCache.get(`${userId}\0${name}`) },
+    mailboxById: { get: (id: number): MailboxRow | undefined => mailboxByIdCache.get(id) },
     mailboxes: db.prepare<[number], MailboxRow>('SELECT * FROM mailboxes WHERE user_id = ? ORDER BY name'),
     insertMailbox: db.prepare('INSERT INTO mailboxes (user_id, name, uidvalidity, special_use, subscribed) VALUES (?, ?, ?, ?, ?)'),
     bumpMailbox: db.prepare<[number], { uidnext: number; highestmodseq: number }>('UPDATE mailboxes SET uidnext = uidnext + 1, highestmodseq = highestmodseq + 1 WHERE id = ? RETURNING uidnext - 1 AS uidnext, highestmodseq'),
