@@ -39,6 +39,7 @@ export class ImapError extends Error {
 }
 
 const LITERAL_AT_END = /\{(\d+)\+?\}$/;
+const CRLF = Buffer.from('\r\n');
 
 export class RawImapClient {
   private socket: net.Socket;
@@ -106,19 +107,29 @@ export class RawImapClient {
         this.skip -= n;
         if (this.skip > 0) return;
       }
-      const eol = this.buf.indexOf('\r\n', this.pos, 'latin1');
+      const eol = this.buf.indexOf(CRLF, this.pos);
       if (eol < 0) return;
-      const piece = this.buf.toString('latin1', this.pos, eol);
+      const start = this.pos;
       this.pos = eol + 2;
-      const lit = LITERAL_AT_END.exec(piece);
-      if (lit) {
-        // the response continues after the literal payload
-        this.current.push(piece);
-        this.skip = Number(lit[1]);
+      // a literal is announced by "{n}" or "{n+}" at the end of the line
+      if (eol > start && this.buf[eol - 1] === 0x7d) {
+        const piece = this.buf.toString('latin1', start, eol);
+        const lit = LITERAL_AT_END.exec(piece);
+        if (lit) {
+          // the response continues after the literal payload
+          this.current.push(piece);
+          this.skip = Number(lit[1]);
+          continue;
+        }
+      }
+      // a whole untagged line that nobody collects is only counted: no string is made of it (a
+      // flag sync is 100,000 lines; the client should cost as little as possible, for every server)
+      if (!this.current.length && this.pending && !this.pending.collect && this.buf[start] === 0x2a && this.buf[start + 1] === 0x20) {
+        this.pending.untagged++;
         continue;
       }
-      this.current.push(piece);
-      const line = this.current.length === 1 ? piece : this.current.join('');
+      this.current.push(this.buf.toString('latin1', start, eol));
+      const line = this.current.length === 1 ? this.current[0]! : this.current.join('');
       this.current = [];
       this.onLine(line);
     }

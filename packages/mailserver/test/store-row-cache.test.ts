@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { setImmediate as nextTurn } from 'node:timers/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../src/store/index.js';
-import { CacheValidity, RowCache } from '../src/store/row-cache.js';
+import { CacheValidity, DATA_VERSION_TTL_MS, RowCache } from '../src/store/row-cache.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'mailroom-row-cache-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -42,7 +42,7 @@ describe('mailbox rows cached between writes', () => {
     store.close();
   });
 
-  it('sees what another process committed from the next turn of the event loop on', async () => {
+  it('sees what another process committed once DATA_VERSION_TTL_MS has passed', async () => {
     const file = path.join(tmp, 'two.sqlite');
     const a = openStore({ path: file });
     const u = a.createUser('bob@example.test', 'pw');
@@ -53,7 +53,7 @@ describe('mailbox rows cached between writes', () => {
     await b.deliver('bob@example.test', msg('from b'));
     await b.createMailbox(u.id, 'Later');
     b.close();
-    await nextTurn();
+    await sleep(DATA_VERSION_TTL_MS + 5);
     expect((await a.mailboxStatus(box.id, { recent: false, firstUnseen: false })).messages).toBe(1);
     expect(await a.getMailbox(u.id, 'Later')).not.toBeNull();
     a.close();

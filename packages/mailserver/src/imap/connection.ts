@@ -232,7 +232,7 @@ export class ImapConnection implements Session {
     let allText = true;
     for (const c of chunks) if (typeof c !== 'string') { allText = false; break; }
     if (allText) {
-      this.socket.write(Buffer.from(chunks.length === 1 ? (chunks[0] as string) : chunks.join(''), 'latin1'));
+      this.socket.write(chunks.length === 1 ? (chunks[0] as string) : chunks.join(''), 'latin1');
       return;
     }
     // join small pieces to limit syscalls; big literals (message bodies) are written as they are,
@@ -388,8 +388,9 @@ export class ImapConnection implements Session {
       this.chunksSize += line.length;
       // from the last '{': a fixed-size window missed announcements with many leading zeros, so the
       // framing took the literal's data for the next command while the parser saw a literal (smuggling)
-      const tail = line.toString('latin1', Math.max(0, line.lastIndexOf(0x7b)));
-      const m = /\{(\d+)(\+?)\}\r?\n$/.exec(tail);
+      const close = line.length - (line[line.length - 2] === 0x0d ? 3 : 2); // the byte before [CR]LF
+      const brace = line[close] === 0x7d ? line.lastIndexOf(0x7b) : -1;
+      const m = brace < 0 ? null : /\{(\d+)(\+?)\}\r?\n$/.exec(line.toString('latin1', brace));
       if (m) {
         const n = Number(m[1]);
         const nonSync = m[2] === '+';
@@ -491,8 +492,9 @@ export class ImapConnection implements Session {
       this.logout();
     }
     const status = result.status ?? 'OK';
-    const text = result.text ?? `${name} completed`;
-    this.writeLine(`${tag} ${status}${result.code ? ` [${result.code}]` : ''} ${sanitize(text)}`);
+    // the command name was parsed as an atom: only a handler's own text needs cleaning
+    const text = result.text === undefined ? `${name} completed` : sanitize(result.text);
+    this.writeLine(`${tag} ${status}${result.code ? ` [${result.code}]` : ''} ${text}`);
     this.flushOutput();
     if (status === 'OK' && result.after) result.after();
   }
