@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openStore } from '../src/store/index.js';
+import { ftsPathFor } from '../src/store/fts-index.js';
 
 const CHILD = fileURLToPath(new URL('./fixtures/store-crash-child.ts', import.meta.url));
 const CRASH_USER = 'crash@example.test';
@@ -184,19 +185,23 @@ describe('store crash safety', () => {
         for (const p of present.values()) {
           expect([...p.flags].sort(), `flags of ${p.mailbox}:${p.uid}`).toEqual([...(flagsOf.get(`${p.mailbox}:${p.uid}`) ?? [])].sort());
         }
+        // a search waits for the full-text index (written by a worker into its own file) to catch up
+        const inbox = (await store.getMailbox(user.id, 'INBOX'))!;
+        await store.search(inbox.id, { type: 'body', value: 'no-such-text-anywhere' });
         store.close();
 
         // message rows, raw blobs and the full-text index agree
         db = new Database(dbFile);
+        db.exec(`ATTACH DATABASE '${ftsPathFor(dbFile).replace(/'/g, "''")}' AS f`);
         expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
         const count = (sql: string) => (db!.prepare(sql).get() as { n: number }).n;
         const messages = count('SELECT count(*) AS n FROM messages');
         expect(messages).toBe(present.size);
         expect(count('SELECT count(*) AS n FROM blobs')).toBe(messages);
         expect(count('SELECT count(*) AS n FROM messages m JOIN blobs b ON b.message_id = m.id WHERE length(b.raw) = m.size')).toBe(messages);
-        expect(count('SELECT count(*) AS n FROM messages_fts')).toBe(messages);
-        expect(count('SELECT count(*) AS n FROM messages m JOIN messages_fts f ON f.rowid = m.id')).toBe(messages);
-        expect(count("SELECT count(*) AS n FROM messages m JOIN messages_fts f ON f.rowid = m.id WHERE f.subject = m.subject")).toBe(messages);
+        expect(count('SELECT count(*) AS n FROM f.messages_fts')).toBe(messages);
+        expect(count('SELECT count(*) AS n FROM messages m JOIN f.messages_fts x ON x.rowid = m.id')).toBe(messages);
+        expect(count("SELECT count(*) AS n FROM messages m JOIN f.messages_fts x ON x.rowid = m.id WHERE x.subject = m.subject")).toBe(messages);
       } finally {
         store.close();
         db?.close();

@@ -321,7 +321,8 @@ export function extractText(node: MimeNode, maxChars = 256 * 1024): string {
 
 export function countLines(buf: Buffer): number {
   let n = 0;
-  for (let i = 0; i < buf.length; i++) if (buf[i] === 0x0a) n++;
+  // indexOf is a native memchr: several times faster than a byte loop on a 100 KB body
+  for (let i = buf.indexOf(0x0a); i !== -1; i = buf.indexOf(0x0a, i + 1)) n++;
   if (buf.length > 0 && buf[buf.length - 1] !== 0x0a) n++;
   return n;
 }

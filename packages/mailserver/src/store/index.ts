@@ -6,7 +6,8 @@ import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import pino from 'pino';
 import { ADDED_COLUMNS, DELETED_SQL, INDEX_SQL, RECOUNT_SQL, SCHEMA_SQL, SCHEMA_VERSION, UNSEEN_SQL } from './schema.js';
-import { indexMessage } from './indexer.js';
+import { ftsTextOf, indexMessage } from './indexer.js';
+import { FtsIndex, type FtsJob } from './fts-index.js';
 import { openAliases } from './aliases.js';
 import { compileSearch } from './search.js';
 import { createMetaTables } from './meta-table.js';
@@ -117,14 +118,16 @@ function verifyPassword(password: string, stored: string): Promise<boolean> {
   });
 }
 
+/** True when raw holds an LF without CR before it or a CR without LF after it (native indexOf scans, no byte loop). */
+function hasBareLineEnd(raw: Buffer): boolean {
+  for (let i = raw.indexOf(0x0a); i !== -1; i = raw.indexOf(0x0a, i + 1)) if (i === 0 || raw[i - 1] !== 0x0d) return true;
+  for (let i = raw.indexOf(0x0d); i !== -1; i = raw.indexOf(0x0d, i + 1)) if (raw[i + 1] !== 0x0a) return true;
+  return false;
+}
+
 /** IMAP serves messages with CRLF line ends; bare LF (and bare CR) are normalised on the way in. */
 export function toCrlf(raw: Buffer): Buffer {
-  let bare = false;
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw[i];
-    if ((c === 0x0a && raw[i - 1] !== 0x0d) || (c === 0x0d && raw[i + 1] !== 0x0a)) { bare = true; break; }
-  }
-  if (!bare) return raw;
+  if (!hasBareLineEnd(raw)) return raw;
   const out = Buffer.allocUnsafe(raw.length * 2);
   let n = 0;
   for (let i = 0; i < raw.length; i++) {
@@ -178,6 +181,8 @@ function lazyRecord(meta: MessageMeta, envelope: string, bodystructure: string, 
 
 export interface OpenStoreOptions {
   path: string; // sqlite file path, or ':memory:'
+  /** Write the full-text index on the main thread instead of a worker (tests) */
+  ftsInThread?: boolean;
   logger?: Logger;
   /** storage limit for newly created users (bytes); default unlimited */
   defaultQuotaBytes?: number | null;
@@ -228,9 +233,13 @@ export function openStore(opts: OpenStoreOptions): MailStore {
     try {
       const out = db.transaction(fn).immediate();
       flushEvents();
+      afterCommitFts();
       return out;
     } catch (err) {
       pending.length = 0;
+      ftsRemovals.length = 0;
+      ftsJobs.length = 0;
+      ftsCopies = false;
       throw err;
     }
   }
@@ -259,10 +268,8 @@ export function openStore(opts: OpenStoreOptions): MailStore {
     insertMessage: db.prepare(`INSERT INTO messages (mailbox_id, uid, modseq, flags, recent, internaldate, size, sent_date, subject, from_text, to_text, cc_text, bcc_text, headers, sort_subject, sort_from, sort_to, sort_cc, envelope, bodystructure, body)
       VALUES (@mailbox_id, @uid, @modseq, @flags, 1, @internaldate, @size, @sent_date, @subject, @from_text, @to_text, @cc_text, @bcc_text, @headers, @sort_subject, @sort_from, @sort_to, @sort_cc, @envelope, @bodystructure, @body)`),
     insertBlob: db.prepare('INSERT INTO blobs (message_id, raw) VALUES (?, ?)'),
-    insertFts: db.prepare('INSERT INTO messages_fts (rowid, subject, sender, recipients, body) VALUES (?, ?, ?, ?, ?)'),
-    deleteFts: db.prepare('DELETE FROM messages_fts WHERE rowid = ?'),
-    insertFtsPending: db.prepare('INSERT INTO fts_pending (message_id) VALUES (?)'),
-    ftsPending: db.prepare<[number], number>('SELECT message_id FROM fts_pending ORDER BY message_id LIMIT ?').pluck(),
+    insertFtsPending: db.prepare('INSERT OR IGNORE INTO fts_pending (message_id) VALUES (?)'),
+    ftsPendingAfter: db.prepare<[number, number], number>('SELECT message_id FROM fts_pending WHERE message_id > ? ORDER BY message_id LIMIT ?').pluck(),
     deleteFtsPending: db.prepare('DELETE FROM fts_pending WHERE message_id = ?'),
     blobById: db.prepare<[number], Buffer>('SELECT raw FROM blobs WHERE message_id = ?').pluck(),
     arrival: db.prepare<[number], [uid: number, internaldate: number]>('SELECT uid, internaldate FROM messages INDEXED BY messages_arrival WHERE mailbox_id = ? ORDER BY internaldate, uid').raw(),
@@ -283,7 +290,6 @@ export function openStore(opts: OpenStoreOptions): MailStore {
     copyMessage: db.prepare(`INSERT INTO messages (mailbox_id, uid, modseq, flags, recent, internaldate, size, sent_date, subject, from_text, to_text, cc_text, bcc_text, headers, sort_subject, sort_from, sort_to, sort_cc, envelope, bodystructure, body)
       SELECT ?, ?, ?, flags, 1, internaldate, size, sent_date, subject, from_text, to_text, cc_text, bcc_text, headers, sort_subject, sort_from, sort_to, sort_cc, envelope, bodystructure, body FROM messages WHERE id = ?`),
     copyBlob: db.prepare('INSERT INTO blobs (message_id, raw) SELECT ?, raw FROM blobs WHERE message_id = ?'),
-    copyFts: db.prepare('INSERT INTO messages_fts (rowid, subject, sender, recipients, body) SELECT ?, subject, sender, recipients, body FROM messages_fts WHERE rowid = ?'),
     userQuota: db.prepare<[number], { quota_bytes: number | null }>('SELECT quota_bytes FROM users WHERE id = ?'),
     // from the per-mailbox counters the triggers keep (no scan of the user's messages)
     userUsage: db.prepare<[number], { used: number }>('SELECT coalesce(sum(total_size), 0) AS used FROM mailboxes WHERE user_id = ?'),
@@ -331,7 +337,7 @@ export function openStore(opts: OpenStoreOptions): MailStore {
     q.used += bytes;
   }
 
-  function insertMessage(mailboxId: number, input: Buffer, flags: string[], internalDate: Date | undefined, origin?: string, deferFts = false): number {
+  function insertMessage(mailboxId: number, input: Buffer, flags: string[], internalDate: Date | undefined, origin?: string): number {
     const raw = toCrlf(input);
     if (raw.length > MAX_MESSAGE_SIZE_BYTES) throw new StoreError('TOOBIG', 'Message too large');
     if (raw.length === 0) throw new StoreError('CANNOT', 'Empty message');
@@ -341,8 +347,9 @@ export function openStore(opts: OpenStoreOptions): MailStore {
     const info = st.insertMessage.run({ ...idx.row, mailbox_id: mailboxId, uid, modseq: highestmodseq, flags: flags.join(' ') });
     const id = Number(info.lastInsertRowid);
     st.insertBlob.run(id, raw);
-    if (deferFts) st.insertFtsPending.run(id);
-    else st.insertFts.run(id, idx.fts.subject, idx.fts.sender, idx.fts.recipients, idx.fts.body);
+    // the full-text entry is written after the commit (fts-index.ts); fts_pending records it is due
+    st.insertFtsPending.run(id);
+    ftsJobs.push({ id, ...idx.fts });
     emitLater({ type: 'exists', mailboxId, uid, origin });
     return uid;
   }
@@ -361,85 +368,143 @@ export function openStore(opts: OpenStoreOptions): MailStore {
   }
   function flushDeliveries(): void {
     const batch = pendingDeliveries.splice(0);
-    let outcomes: Array<{ ok: { mailbox: string; uid: number } } | { err: unknown }>;
+    let outcomes: Array<{ ok: { mailbox: string; uid: number }; jobs: FtsJob[] } | { err: unknown }>;
+    const indexedRows = takeIndexedRows();
     try {
-      outcomes = tx(() =>
-        batch.map((item) => {
+      outcomes = tx(() => {
+        deletePendingRows(indexedRows);
+        return batch.map((item) => {
+          const mark = ftsJobs.length;
           try {
-            return { ok: db.transaction(item.run)() }; // nested: a savepoint
+            const ok = db.transaction(item.run)(); // nested: a savepoint
+            return { ok, jobs: ftsJobs.splice(mark) };
           } catch (err) {
+            ftsJobs.length = mark;
             return { err };
           }
-        }),
-      );
+        });
+      });
     } catch (err) {
+      for (const id of indexedRows) indexedNotDeleted.add(id);
       for (const item of batch) item.reject(err);
       return;
     }
-    lastDeliveryAt = Date.now();
+    fts.forget(indexedRows);
+    const jobs: FtsJob[] = [];
     batch.forEach((item, i) => {
       const outcome = outcomes[i]!;
       if ('ok' in outcome) {
-        ftsBacklog++;
+        jobs.push(...outcome.jobs);
         item.resolve(outcome.ok);
       } else item.reject(outcome.err);
     });
-    scheduleFts();
+    fts.enqueue(jobs);
   }
 
   /**
-   * Deferred full-text indexing of delivered mail (like Dovecot's fts indexer): the trigram FTS5
-   * insert of a 100 KB message costs several times the rest of its delivery, so deliver() commits
-   * the message with a row in fts_pending (same transaction: nothing is ever left unindexed by a
-   * crash) and the index is built once deliveries pause for FTS_IDLE_MS, in batches, or at once
-   * when the backlog passes FTS_BACKLOG_MAX. Anything that reads the index (SEARCH, COPY) first
-   * catches up, so results never miss a message; so does openStore after a crash.
+   * The full-text index (fts-index.ts): written by a worker thread into its own SQLite file after
+   * the commit, from the text the delivery extracted anyway; fts_pending rows (same transaction as
+   * the message) say what is still due and go once the writer committed the entry, with the next
+   * delivery's commit or after FTS_PENDING_DELETE_MS. SEARCH waits for the writer first.
    */
-  const FTS_IDLE_MS = 50;
-  const FTS_BATCH = 50;
-  const FTS_BACKLOG_MAX = 2_000;
-  let ftsBacklog = (db.prepare('SELECT count(*) FROM fts_pending').pluck().get() as number) ?? 0;
-  let ftsTimer: NodeJS.Timeout | null = null;
-  let lastDeliveryAt = 0;
-  function indexBacklog(max: number): number {
-    const done = tx(() => {
-      const ids = st.ftsPending.all(max);
-      for (const id of ids) {
-        const raw = st.blobById.get(id);
-        if (raw) {
-          const { fts } = indexMessage(raw, 0);
-          st.insertFts.run(id, fts.subject, fts.sender, fts.recipients, fts.body);
-        }
-        st.deleteFtsPending.run(id);
-      }
-      return ids.length;
-    });
-    // fewer than asked: the table is empty (rows of messages expunged meanwhile went with them)
-    ftsBacklog = done < max ? 0 : Math.max(0, ftsBacklog - done);
-    return done;
+  const FTS_PENDING_DELETE_MS = 20;
+  /** text of messages inserted by the running transaction, handed to the writer after its commit */
+  const ftsJobs: FtsJob[] = [];
+  /** ids of messages deleted by the running transaction */
+  const ftsRemovals: number[] = [];
+  /** the running transaction added fts_pending rows without text (copies) */
+  let ftsCopies = false;
+  /** indexed messages whose fts_pending rows are still to be deleted */
+  const indexedNotDeleted = new Set<number>();
+  let pendingDeleteTimer: NodeJS.Timeout | null = null;
+  function afterCommitFts(): void {
+    if (ftsRemovals.length) {
+      const ids = ftsRemovals.splice(0);
+      for (const id of ids) indexedNotDeleted.delete(id);
+      fts.remove(ids);
+    }
+    if (ftsJobs.length) fts.enqueue(ftsJobs.splice(0));
+    if (ftsCopies) {
+      ftsCopies = false;
+      fts.markBacklog();
+    }
   }
-  /** Indexes the whole backlog now (before a read of the index). */
-  function catchUpFts(): void {
-    while (ftsBacklog > 0 && indexBacklog(500) > 0);
+  function takeIndexedRows(): number[] {
+    const ids = [...indexedNotDeleted];
+    indexedNotDeleted.clear();
+    return ids;
   }
-  function scheduleFts(): void {
-    if (ftsTimer || !db.open) return;
-    ftsTimer = setTimeout(() => {
-      ftsTimer = null;
-      if (!db.open || ftsBacklog === 0) return;
-      const quiet = Date.now() - lastDeliveryAt;
-      if (quiet < FTS_IDLE_MS && ftsBacklog < FTS_BACKLOG_MAX) return scheduleFts();
+  function deletePendingRows(ids: number[]): void {
+    for (const id of ids) st.deleteFtsPending.run(id);
+  }
+  function deleteIndexedRowsSoon(): void {
+    if (pendingDeleteTimer || !db.open) return;
+    pendingDeleteTimer = setTimeout(() => {
+      pendingDeleteTimer = null;
+      if (!db.open || !indexedNotDeleted.size) return;
+      if (pendingDeliveries.length) return deleteIndexedRowsSoon(); // the delivery commit takes them
+      const ids = takeIndexedRows();
       try {
-        indexBacklog(FTS_BATCH);
+        tx(() => deletePendingRows(ids));
+        fts.forget(ids);
       } catch (err) {
-        log.error({ err }, 'full-text indexing failed; retried later');
+        for (const id of ids) indexedNotDeleted.add(id);
+        log.error({ err }, 'could not clear fts_pending; retried later');
+        deleteIndexedRowsSoon();
       }
-      scheduleFts();
-    }, FTS_IDLE_MS);
-    ftsTimer.unref();
+    }, FTS_PENDING_DELETE_MS);
+    pendingDeleteTimer.unref();
   }
-  // what a crash left unindexed is indexed before the store is used
-  catchUpFts();
+  const blobById = db.prepare<[number], Buffer>('SELECT raw FROM blobs WHERE message_id = ?').pluck();
+  const fts = new FtsIndex(
+    {
+      storePath: opts.path,
+      log,
+      inThread: opts.ftsInThread,
+      pendingAfter: (after, limit) => st.ftsPendingAfter.all(after, limit),
+      textOf: (id) => {
+        const raw = blobById.get(id);
+        return raw ? ftsTextOf(raw) : null;
+      },
+      onIndexed: (ids) => {
+        for (const id of ids) indexedNotDeleted.add(id);
+        deleteIndexedRowsSoon();
+      },
+    },
+    !!db.prepare('SELECT 1 FROM fts_pending LIMIT 1').get(),
+  );
+  fts.db.function('icontains', { deterministic: true }, (hay: unknown, needle: unknown) => (typeof hay === 'string' && typeof needle === 'string' && hay.toLowerCase().includes(needle) ? 1 : 0));
+  checkFtsIndex();
+
+  /**
+   * Makes the index file and the store agree at open: messages with neither an entry nor an
+   * fts_pending row (a new or replaced index file, a store from before the index had its own
+   * file) are queued, entries of messages that no longer exist (a crash before the writer removed
+   * them) are removed. Two scans of narrow integer keys.
+   */
+  function checkFtsIndex(): void {
+    const legacy = !!db.prepare("SELECT 1 FROM sqlite_master WHERE name = 'messages_fts'").get();
+    const indexed = fts.indexedIds();
+    const messageIds = db.prepare<[], number>('SELECT id FROM messages ORDER BY id').pluck().all();
+    const pendingIds = new Set(db.prepare<[], number>('SELECT message_id FROM fts_pending').pluck().all());
+    const missing: number[] = [];
+    const orphans: number[] = [];
+    let i = 0;
+    for (const id of messageIds) {
+      while (i < indexed.length && indexed[i]! < id) orphans.push(indexed[i++]!);
+      if (i < indexed.length && indexed[i] === id) i++;
+      else if (!pendingIds.has(id)) missing.push(id);
+    }
+    while (i < indexed.length) orphans.push(indexed[i++]!);
+    if (missing.length || legacy) {
+      tx(() => {
+        for (const id of missing) st.insertFtsPending.run(id);
+        if (legacy) db.exec('DROP TABLE messages_fts'); // the index lives in its own file now
+      });
+      if (missing.length) fts.markBacklog();
+    }
+    if (orphans.length) fts.remove(orphans);
+  }
 
   function userByEmail(email: string) {
     const u = st.findUser.get(email.trim());
@@ -462,7 +527,7 @@ export function openStore(opts: OpenStoreOptions): MailStore {
     if (!rows.length) return;
     const { highestmodseq } = st.bumpModseq.get(mailboxId)!;
     for (const r of rows) {
-      st.deleteFts.run(r.id);
+      ftsRemovals.push(r.id);
       st.deleteMessage.run(r.id);
       st.tombstone.run(mailboxId, r.uid, highestmodseq);
       emitLater({ type: 'expunge', mailboxId, uid: r.uid, origin });
@@ -583,7 +648,7 @@ export function openStore(opts: OpenStoreOptions): MailStore {
       const u = userByEmail(email);
       const boxes = st.mailboxes.all(u.id);
       tx(() => {
-        db.prepare('DELETE FROM messages_fts WHERE rowid IN (SELECT m.id FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id WHERE b.user_id = ?)').run(u.id);
+        ftsRemovals.push(...db.prepare<[number], number>('SELECT m.id FROM messages m JOIN mailboxes b ON b.id = m.mailbox_id WHERE b.user_id = ?').pluck().all(u.id));
         db.prepare('DELETE FROM users WHERE id = ?').run(u.id);
         for (const box of boxes) emitLater({ type: 'deleted', mailboxId: box.id });
       });
@@ -605,7 +670,7 @@ export function openStore(opts: OpenStoreOptions): MailStore {
       const u = userByEmail(email);
       return groupCommit(() => {
         const box = deliverTarget(u.id, opts.mailbox);
-        const uid = insertMessage(box.id, raw, normalizeFlags(opts.flags), opts.internalDate, undefined, true);
+        const uid = insertMessage(box.id, raw, normalizeFlags(opts.flags), opts.internalDate);
         return { mailbox: box.name, uid };
       });
     },
@@ -631,7 +696,8 @@ export function openStore(opts: OpenStoreOptions): MailStore {
       return { usedBytes: st.userUsage.get(userId)!.used, limitBytes: st.userQuota.get(userId)?.quota_bytes ?? null };
     },
     close() {
-      if (ftsTimer) clearTimeout(ftsTimer);
+      if (pendingDeleteTimer) clearTimeout(pendingDeleteTimer);
+      fts.close();
       emitter.removeAllListeners();
       if (db.open) db.close();
     },
@@ -665,7 +731,7 @@ export function openStore(opts: OpenStoreOptions): MailStore {
       const hasChildren = st.mailboxes.all(userId).some((m) => m.name.startsWith(name + HIERARCHY_DELIMITER));
       if (hasChildren) throw new StoreError('INUSE', 'Mailbox has children, delete them first');
       tx(() => {
-        db.prepare('DELETE FROM messages_fts WHERE rowid IN (SELECT id FROM messages WHERE mailbox_id = ?)').run(box.id);
+        ftsRemovals.push(...db.prepare<[number], number>('SELECT id FROM messages WHERE mailbox_id = ?').pluck().all(box.id));
         db.prepare('DELETE FROM mailboxes WHERE id = ?').run(box.id);
         emitLater({ type: 'deleted', mailboxId: box.id, origin });
       });
@@ -863,7 +929,6 @@ export function openStore(opts: OpenStoreOptions): MailStore {
       });
     },
     async copy(mailboxId, uids, destMailboxId, opts = {}) {
-      catchUpFts(); // the copies take their index rows from the originals
       return tx(() => {
         requireMailboxById(mailboxId);
         const dest = requireMailboxById(destMailboxId);
@@ -877,7 +942,8 @@ export function openStore(opts: OpenStoreOptions): MailStore {
           const info = st.copyMessage.run(dest.id, uidnext, highestmodseq, r.id);
           const id = Number(info.lastInsertRowid);
           st.copyBlob.run(id, r.id);
-          st.copyFts.run(id, r.id);
+          st.insertFtsPending.run(id); // indexed again from the copy (fts-index.ts)
+          ftsCopies = true;
           pairs.push([uid, uidnext]);
           emitLater({ type: 'exists', mailboxId: dest.id, uid: uidnext, origin: opts.origin });
           moved.push({ id: r.id, uid });
@@ -894,8 +960,10 @@ export function openStore(opts: OpenStoreOptions): MailStore {
       });
     },
     async search(mailboxId, key, recentUids) {
-      const { sql, params } = compileSearch(key, recentUids ?? new Set());
-      if (sql.includes('messages_fts')) catchUpFts();
+      let usesFts = false;
+      compileSearch(key, new Set(), () => { usesFts = true; return []; });
+      if (usesFts) await fts.sync();
+      const { sql, params } = compileSearch(key, recentUids ?? new Set(), (where, args) => fts.db.prepare<unknown[], number>(`SELECT rowid FROM messages_fts WHERE ${where}`).pluck().all(...args));
       return db.prepare<unknown[], { uid: number }>(`SELECT uid FROM messages WHERE mailbox_id = ? AND (${sql}) ORDER BY uid`).all(mailboxId, ...params).map((r) => r.uid);
     },
     async sort(mailboxId, keys, uids) {

@@ -69,3 +69,8 @@ export function indexMessage(raw: Buffer, internaldate: number): IndexedMessage 
     fts: { subject, sender: from, recipients: [to, cc, bcc].filter(Boolean).join(', '), body: extractText(root) },
   };
 }
+
+/** The full-text fields of a raw message (for indexing a stored message again). */
+export function ftsTextOf(raw: Buffer): IndexedMessage['fts'] {
+  return indexMessage(raw, 0).fts;
+}

@@ -59,8 +59,7 @@ CREATE TABLE IF NOT EXISTS expunged (
   PRIMARY KEY (mailbox_id, uid)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS blobs (message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE, raw BLOB NOT NULL);
-CREATE VIRTUAL TABLE IF NOT EXISTS messages_fts USING fts5 (subject, sender, recipients, body, tokenize = 'trigram');
--- delivered messages whose messages_fts row is still to be written (see deferred indexing in index.ts)
+-- messages whose full-text entry is still to be written (the index is a file of its own: fts-index.ts)
 CREATE TABLE IF NOT EXISTS fts_pending (message_id INTEGER PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE);
 `;
 

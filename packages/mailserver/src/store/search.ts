@@ -22,8 +22,17 @@ function containsSql(column: string, needle: string, params: unknown[]): string 
   return `icontains(${column}, ?)`;
 }
 
-export function compileSearch(key: SearchKey, recent: Set<number>): { sql: string; params: unknown[] } {
+/**
+ * `ftsIds(where, params)` runs a condition over the full-text table `messages_fts` (its own SQLite
+ * file, see fts-index.ts) and returns the matching message ids; they enter the query as one JSON
+ * parameter.
+ */
+export function compileSearch(key: SearchKey, recent: Set<number>, ftsIds: (where: string, params: unknown[]) => number[]): { sql: string; params: unknown[] } {
   const params: unknown[] = [];
+  const inFts = (where: string, args: unknown[]): string => {
+    params.push(JSON.stringify(ftsIds(where, args)));
+    return 'id IN (SELECT value FROM json_each(?))';
+  };
   const walk = (k: SearchKey): string => {
     switch (k.type) {
       case 'all':
@@ -73,12 +82,13 @@ export function compileSearch(key: SearchKey, recent: Set<number>): { sql: strin
         if (!value) return '1';
         const column = k.type === 'body' ? 'body' : null;
         if ([...value].length >= 3) {
-          params.push(ftsPhrase(column, value));
-          const fts = 'id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH ?)';
+          const fts = inFts('messages_fts MATCH ?', [ftsPhrase(column, value)]);
           if (k.type === 'body') return fts;
           return `(${fts} OR ${containsSql('headers', value.toLowerCase(), params)})`;
         }
-        const inBody = `id IN (SELECT rowid FROM messages_fts WHERE ${containsSql('body', value.toLowerCase(), params)})`;
+        const bodyArgs: unknown[] = [];
+        const bodyWhere = containsSql('body', value.toLowerCase(), bodyArgs);
+        const inBody = inFts(bodyWhere, bodyArgs);
         if (k.type === 'body') return inBody;
         return `(${inBody} OR ${containsSql('headers', value.toLowerCase(), params)})`;
       }
