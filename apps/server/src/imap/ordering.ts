@@ -12,7 +12,7 @@
 import type { ImapFlow } from 'imapflow';
 import type { SortKey } from '@mailroom/shared';
 
-type Attr = { type?: string; value?: unknown } | Attr[];
+export type Attr = { type?: string; value?: unknown } | Attr[];
 
 interface ExecClient {
   exec(command: string, attributes: unknown[], options: { untagged: Record<string, (u: { attributes?: Attr[] }) => Promise<void>> }): Promise<{ next(): void }>;
@@ -33,6 +33,11 @@ const shared = new Map<string, unknown>();
  */
 export function setCacheScope(client: ImapFlow, scope: string) {
   scopes.set(client, scope);
+}
+
+/** The account and server a connection was named for (setCacheScope), if any. */
+export function cacheScope(client: ImapFlow): string | undefined {
+  return scopes.get(client);
 }
 
 /** Forgets everything shared (tests). */
@@ -82,7 +87,7 @@ function numbersIn(attrs: Attr[] | undefined): number[] {
 }
 
 /** Runs a raw command through imapflow's queue, collecting one kind of untagged response. */
-async function rawCommand(client: ImapFlow, command: string, attributes: unknown[], untagged: string): Promise<Attr[][]> {
+export async function rawCommand(client: ImapFlow, command: string, attributes: unknown[], untagged: string): Promise<Attr[][]> {
   const results: Attr[][] = [];
   const response = await (client as unknown as ExecClient).exec(command, attributes, {
     untagged: {
@@ -95,7 +100,7 @@ async function rawCommand(client: ImapFlow, command: string, attributes: unknown
   return results;
 }
 
-const atom = (value: string) => ({ type: 'ATOM', value });
+export const atom = (value: string) => ({ type: 'ATOM', value });
 
 interface Row {
   uid: number;

@@ -10,6 +10,7 @@ import { accountOf, requireSession } from '../../session/middleware.js';
 import { parseBody, parseUid } from '../validate.js';
 import { runAction } from './actions.js';
 import { afterFirstScreen, firstScreenWindow } from './first-screen.js';
+import { FIRST_WINDOW_SIZE, refreshFirstWindow, scheduleFirstWindowRefresh } from './first-window.js';
 import { createMailbox, deleteMailbox, emptyMailbox, quota, updateMailbox } from './folders.js';
 import { fetchMessage, getMessage, getThread, listMailboxes, listMessages, listUids, streamAttachment, updateFlags, withMailbox } from './service.js';
 import { analyseStructure } from '../../imap/structure.js';
@@ -26,6 +27,37 @@ export function mailboxesRouter(ctx: AppContext): Router {
     ctx.imap.withClient(req.session!.id, accountOf(req, ctx.sealer), fn);
 
   const mailboxOf = (req: Request) => String(req.params.mailbox);
+
+  // INBOX's stored first window (first-window.ts) follows the session: after anything that may
+  // change INBOX (every change the session makes, reading a message marks it seen) and whenever
+  // the browser reloads that window (live updates from other clients), the session reads it again
+  // in the background, once things have settled.
+  const keepFirstWindow = (req: Request) => {
+    const id = req.session!.id;
+    const account = accountOf(req, ctx.sealer);
+    scheduleFirstWindowRefresh(id, async () => {
+      if (!(await ctx.sessions.get(id))) return; // signed out meanwhile: no new connection for it
+      const preferences = await ctx.preferences.get(account.email).catch(() => undefined);
+      await ctx.imap.withClient(id, account, (c) => refreshFirstWindow(c, { threads: preferences?.conversationView ?? false }));
+    });
+  };
+  router.use((req, res, next) => {
+    const reading = req.method === 'GET' && /^\/[^/]+\/messages\/\d+$/.test(req.path) && !(req.query.peek === '1' || req.query.peek === 'true');
+    const firstWindow =
+      req.method === 'GET' &&
+      req.path === '/INBOX/messages' &&
+      Number(req.query.offset ?? 0) === 0 &&
+      Number(req.query.limit) === FIRST_WINDOW_SIZE &&
+      (req.query.sort ?? 'date') === 'date' &&
+      (req.query.order ?? 'desc') === 'desc' &&
+      !req.query.q;
+    if (req.method !== 'GET' || reading || firstWindow) {
+      res.on('finish', () => {
+        if (res.statusCode < 400 && req.session) keepFirstWindow(req);
+      });
+    }
+    next();
+  });
 
   router.get('/', async (req, res) => {
     const all = req.query.all === '1' || req.query.all === 'true';

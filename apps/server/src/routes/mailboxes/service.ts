@@ -55,7 +55,8 @@ const addresses = (list: MessageAddressObject[] | undefined): Address[] =>
 const HIDDEN_KEYWORDS = new Set(['$mdnsent', '$junk', '$notjunk', 'nonjunk', 'junk', '$forwarded', '$phishing', '$submitpending', '$submitted']);
 
 function summary(msg: FetchMessageObject, preview = ''): MessageSummary {
-  const flags = [...(msg.flags ?? [])];
+  // \Recent belongs to the IMAP session that saw the message first (gone in IMAP4rev2), not to the message
+  const flags = [...(msg.flags ?? [])].filter((f) => f !== '\\Recent');
   const date = msg.envelope?.date ?? msg.internalDate;
   return {
     uid: msg.uid,
@@ -97,7 +98,6 @@ export async function listMessages(
   query: Omit<MessageListQuery, 'previews'> & { previews?: boolean },
   signal?: AbortSignal,
 ): Promise<MessageListResponse> {
-  const withPreviews = query.previews !== false;
   return withMailbox(client, path, async () => {
     // A window the browser no longer wants (scrolled past, aborted) is not fetched: requests for
     // one session's connection queue up, and a fling would otherwise wait behind all of them.
@@ -105,56 +105,66 @@ export async function listMessages(
     // The connection may not have heard of mail that arrived since its last command (it is not in
     // IDLE while in use): a NOOP brings its EXISTS/EXPUNGE state up to date before we count and cache.
     await client.noop();
-    const exists = client.mailbox ? client.mailbox.exists : 0;
-    const { offset, limit, sort, order } = query;
-    const base = { mailbox: path, offset, limit, sort, order };
-
-    // The common case needs no UID list at all: newest first by arrival is a sequence range.
-    if (sort === 'arrival' && !query.q && !query.threads) {
-      const first = order === 'desc' ? exists - offset - limit + 1 : offset + 1;
-      const last = order === 'desc' ? exists - offset : Math.min(exists, offset + limit);
-      const messages: MessageSummary[] = [];
-      if (last >= 1 && first <= exists) {
-        const fetched = await client.fetchAll(`${Math.max(1, first)}:${last}`, SUMMARY_QUERY);
-        fetched.sort((a, b) => (order === 'desc' ? b.seq - a.seq : a.seq - b.seq));
-        const previews = withPreviews ? await fetchPreviews(client, fetched) : new Map<number, string>();
-        for (const msg of fetched) messages.push(summary(msg, previews.get(msg.uid) ?? ''));
-      }
-      return { ...base, total: exists, messages };
-    }
-
-    let ordered = exists ? await sortedUids(client, sort) : [];
-    if (query.q) {
-      const hits = await searchUids(client, query.q);
-      ordered = ordered.filter((uid) => hits.has(uid));
-    }
-    if (order === 'desc') ordered = [...ordered].reverse();
-
-    if (!query.threads) {
-      const window = ordered.slice(offset, offset + limit);
-      const byUid = await summaries(client, window, withPreviews);
-      return { ...base, total: ordered.length, messages: window.flatMap((uid) => byUid.get(uid) ?? []) };
-    }
-
-    // Conversations: one row per thread, placed where its newest (in this order: first) message is.
-    const threadOf = new Map<number, number[]>();
-    for (const t of await threads(client)) for (const uid of t) threadOf.set(uid, t);
-    const rows: Array<{ uid: number; thread: number[] }> = [];
-    const seen = new Set<number[]>();
-    for (const uid of ordered) {
-      const thread = threadOf.get(uid) ?? [uid];
-      if (seen.has(thread)) continue;
-      seen.add(thread);
-      rows.push({ uid, thread });
-    }
-    const window = rows.slice(offset, offset + limit);
-    const byUid = await summaries(client, window.map((r) => r.uid), withPreviews);
-    const messages = window.flatMap((r) => {
-      const s = byUid.get(r.uid);
-      return s ? [{ ...s, threadId: String(Math.min(...r.thread)), threadSize: r.thread.length }] : [];
-    });
-    return { ...base, total: rows.length, messages };
+    return windowOf(client, path, query);
   });
+}
+
+/** listMessages on the selected mailbox `path`, for a caller that holds its lock and has synced it. */
+export async function windowOf(
+  client: ImapFlow,
+  path: string,
+  query: Omit<MessageListQuery, 'previews'> & { previews?: boolean },
+): Promise<MessageListResponse> {
+  const withPreviews = query.previews !== false;
+  const exists = client.mailbox ? client.mailbox.exists : 0;
+  const { offset, limit, sort, order } = query;
+  const base = { mailbox: path, offset, limit, sort, order };
+
+  // The common case needs no UID list at all: newest first by arrival is a sequence range.
+  if (sort === 'arrival' && !query.q && !query.threads) {
+    const first = order === 'desc' ? exists - offset - limit + 1 : offset + 1;
+    const last = order === 'desc' ? exists - offset : Math.min(exists, offset + limit);
+    const messages: MessageSummary[] = [];
+    if (last >= 1 && first <= exists) {
+      const fetched = await client.fetchAll(`${Math.max(1, first)}:${last}`, SUMMARY_QUERY);
+      fetched.sort((a, b) => (order === 'desc' ? b.seq - a.seq : a.seq - b.seq));
+      const previews = withPreviews ? await fetchPreviews(client, fetched) : new Map<number, string>();
+      for (const msg of fetched) messages.push(summary(msg, previews.get(msg.uid) ?? ''));
+    }
+    return { ...base, total: exists, messages };
+  }
+
+  let ordered = exists ? await sortedUids(client, sort) : [];
+  if (query.q) {
+    const hits = await searchUids(client, query.q);
+    ordered = ordered.filter((uid) => hits.has(uid));
+  }
+  if (order === 'desc') ordered = [...ordered].reverse();
+
+  if (!query.threads) {
+    const window = ordered.slice(offset, offset + limit);
+    const byUid = await summaries(client, window, withPreviews);
+    return { ...base, total: ordered.length, messages: window.flatMap((uid) => byUid.get(uid) ?? []) };
+  }
+
+  // Conversations: one row per thread, placed where its newest (in this order: first) message is.
+  const threadOf = new Map<number, number[]>();
+  for (const t of await threads(client)) for (const uid of t) threadOf.set(uid, t);
+  const rows: Array<{ uid: number; thread: number[] }> = [];
+  const seen = new Set<number[]>();
+  for (const uid of ordered) {
+    const thread = threadOf.get(uid) ?? [uid];
+    if (seen.has(thread)) continue;
+    seen.add(thread);
+    rows.push({ uid, thread });
+  }
+  const window = rows.slice(offset, offset + limit);
+  const byUid = await summaries(client, window.map((r) => r.uid), withPreviews);
+  const messages = window.flatMap((r) => {
+    const s = byUid.get(r.uid);
+    return s ? [{ ...s, threadId: String(Math.min(...r.thread)), threadSize: r.thread.length }] : [];
+  });
+  return { ...base, total: rows.length, messages };
 }
 
 /**

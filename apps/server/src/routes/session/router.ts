@@ -8,6 +8,7 @@ import { newCsrfToken, newSessionId, type SessionData } from '../../session/stor
 import { parseBody } from '../validate.js';
 import { prepareInbox } from '../mailboxes/service.js';
 import { startFirstScreen } from '../mailboxes/first-screen.js';
+import { cachedFirstWindow, cancelFirstWindowRefresh, inboxState } from '../mailboxes/first-window.js';
 
 export function sessionRouter(ctx: AppContext): Router {
   const router = Router();
@@ -15,6 +16,8 @@ export function sessionRouter(ctx: AppContext): Router {
   router.post('/', async (req, res) => {
     const { email, password } = parseBody(loginRequest, req.body);
     ctx.loginLimiter.check(req.ip ?? 'unknown', email);
+    // read while the IMAP login runs: they say which view the first screen shows
+    const preferencesRead = ctx.preferences.get(email).catch(() => undefined);
     let client;
     try {
       client = await ctx.imap.connect({ email, password });
@@ -42,15 +45,19 @@ export function sessionRouter(ctx: AppContext): Router {
     };
     await ctx.sessions.set(session);
     ctx.imap.adopt(id, client);
-    // The browser asks for INBOX's first window next: start on it now (SELECT, the sort), on this
-    // same connection, while the answer travels; the window request then waits less or not at all.
+    const preferences = await preferencesRead;
+    // A returning sign-in: when INBOX is exactly as the account's last session left it (STATUS,
+    // ~1 ms, against the state its stored first window was read in), the answer brings that window
+    // along and the browser shows it without another round trip, SELECT or FETCH.
+    const inbox = cachedFirstWindow(client, { threads: preferences?.conversationView ?? false }, await inboxState(client).catch(() => null));
+    // The browser asks for more of INBOX next (or for its first window, without a stored one):
+    // start on it now (SELECT, the sort), on this same connection, while the answer travels.
     const prepared = ctx.imap.withClient(id, { email, password }, prepareInbox);
     prepared.catch((err: unknown) => ctx.logger.debug({ reqId: req.id, err: (err as Error).message }, 'inbox prefetch failed'));
     startFirstScreen(id, prepared);
     setSessionCookies(req, res, session);
-    ctx.logger.info({ reqId: req.id, user: email }, 'signed in');
-    const preferences = await ctx.preferences.get(email).catch(() => undefined);
-    res.json({ user: { email }, ...(preferences ? { preferences } : {}) });
+    ctx.logger.info({ reqId: req.id, user: email, firstWindow: inbox ? 'stored' : 'none' }, 'signed in');
+    res.json({ user: { email }, ...(preferences ? { preferences } : {}), ...(inbox ? { inbox } : {}) });
   });
 
   router.get('/', (req, res) => {
@@ -60,6 +67,7 @@ export function sessionRouter(ctx: AppContext): Router {
 
   router.delete('/', async (req, res) => {
     if (req.session) {
+      cancelFirstWindowRefresh(req.session.id);
       await ctx.sessions.delete(req.session.id);
       await ctx.imap.release(req.session.id);
       await ctx.watchers.release(req.session.id);

@@ -3,7 +3,8 @@ import type { LoginRequest, SessionResponse } from '@mailroom/shared';
 import { api } from '../../lib/http.js';
 import { authKeys, sessionQuery, type Session } from './auth.queries.js';
 import { DEFAULT_VIEW } from '../../lib/api-types.js';
-import { prefetchFirstPage } from '../mailbox/mailbox.queries.js';
+import { WINDOW_SIZE, mailboxKeys, mailboxListQuery, prefetchFirstPage } from '../mailbox/mailbox.queries.js';
+import type { MessageWindow } from '../../lib/api-types.js';
 import { defaultPreferences, preferencesKeys, preferencesQuery, type Preferences } from '../settings/preferences.js';
 
 export function useSession() {
@@ -13,7 +14,7 @@ export function useSession() {
 export function useSignIn() {
   const queryClient = useQueryClient();
   return useMutation({
-    mutationFn: (body: LoginRequest) => api.post<SessionResponse>('/api/session', body),
+    mutationFn: (body: LoginRequest) => api.post<SignInResponse>('/api/session', body),
     onSuccess: (session) => {
       // The first page's requests go out now, together, not after the app has rendered. The
       // preferences (no IMAP, quick) come first: they say whether the list shows conversations.
@@ -21,17 +22,32 @@ export function useSignIn() {
       if (session.preferences) {
         const preferences: Preferences = { ...defaultPreferences(), ...(session.preferences as Partial<Preferences>) };
         queryClient.setQueryData<Preferences>(preferencesKeys.all, preferences);
-        prefetchFirstPage(queryClient, { ...DEFAULT_VIEW, threads: preferences.conversationView });
+        const view = { ...DEFAULT_VIEW, threads: preferences.conversationView };
+        const inbox = session.inbox;
+        if (inbox && inbox.offset === 0 && inbox.limit === WINDOW_SIZE && inbox.sort === view.sort && inbox.order === view.order) {
+          // A returning sign-in with INBOX unchanged: its first window came with the answer.
+          queryClient.setQueryData<MessageWindow>(mailboxKeys.window('INBOX', view, 0), inbox);
+          void queryClient.prefetchQuery(mailboxListQuery());
+        } else {
+          prefetchFirstPage(queryClient, view);
+        }
       } else {
         void queryClient
           .fetchQuery(preferencesQuery())
           .catch(() => undefined)
           .then((preferences) => prefetchFirstPage(queryClient, { ...DEFAULT_VIEW, threads: preferences?.conversationView ?? false }));
       }
-      queryClient.setQueryData<Session>(authKeys.session, session);
+      const { inbox: _inbox, ...signedIn } = session;
+      queryClient.setQueryData<Session>(authKeys.session, signedIn);
     },
   });
 }
+
+/**
+ * The sign-in answer: the session, the user's preferences, and INBOX's first window (with
+ * preview snippets) when the server had it stored for exactly INBOX's current state.
+ */
+type SignInResponse = SessionResponse & { inbox?: MessageWindow & { sort?: string; order?: string } };
 
 export function useSignOut() {
   const queryClient = useQueryClient();
