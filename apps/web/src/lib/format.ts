@@ -16,6 +16,25 @@ export function formatAddressList(list: readonly Address[]): string {
   return list.map(formatAddress).join(', ');
 }
 
+// Intl formatters are costly to build (a list of 100 rows built one per date and size took tens
+// of ms of the first render): one per locale and options, reused.
+const dateFormats = new Map<string, Intl.DateTimeFormat>();
+const numberFormats = new Map<string, Intl.NumberFormat>();
+
+function dateFormat(locale: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${locale}|${JSON.stringify(options)}`;
+  let f = dateFormats.get(key);
+  if (!f) dateFormats.set(key, (f = new Intl.DateTimeFormat(locale, options)));
+  return f;
+}
+
+function numberFormat(locale: string, options: Intl.NumberFormatOptions | undefined): Intl.NumberFormat {
+  const key = `${locale}|${options ? JSON.stringify(options) : ''}`;
+  let f = numberFormats.get(key);
+  if (!f) numberFormats.set(key, (f = new Intl.NumberFormat(locale, options)));
+  return f;
+}
+
 function parseDate(iso: string): Date | null {
   const d = new Date(iso);
   return Number.isNaN(d.getTime()) ? null : d;
@@ -27,23 +46,23 @@ export function formatListDate(iso: string, now: Date = new Date()): string {
   if (!d) return '';
   const locale = currentLocale();
   if (d.toDateString() === now.toDateString()) {
-    return d.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit' });
+    return dateFormat(locale, { hour: '2-digit', minute: '2-digit' }).format(d);
   }
   if (d.getFullYear() === now.getFullYear()) {
-    return d.toLocaleDateString(locale, { month: 'short', day: 'numeric' });
+    return dateFormat(locale, { month: 'short', day: 'numeric' }).format(d);
   }
-  return d.toLocaleDateString(locale, { year: 'numeric', month: 'short', day: 'numeric' });
+  return dateFormat(locale, { year: 'numeric', month: 'short', day: 'numeric' }).format(d);
 }
 
 /** Full date and time, for the reading pane and accessible names. */
 export function formatFullDate(iso: string | Date): string {
   const d = typeof iso === 'string' ? parseDate(iso) : iso;
   if (!d) return String(iso);
-  return d.toLocaleString(currentLocale(), { dateStyle: 'medium', timeStyle: 'short' });
+  return dateFormat(currentLocale(), { dateStyle: 'medium', timeStyle: 'short' }).format(d);
 }
 
 export function formatNumber(value: number, options?: Intl.NumberFormatOptions): string {
-  return new Intl.NumberFormat(currentLocale(), options).format(value);
+  return numberFormat(currentLocale(), options).format(value);
 }
 
 const UNITS = ['KB', 'MB', 'GB', 'TB'];
