@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { machine, procMemory, RssSampler, treeRssKb } from '../lib/proc.js';
 import { dovecotLayout, ensureDovecot, startDovecot } from './dovecot.js';
 import { loadMailbox, RARE_WORD, type LoadResult } from './mailbox.js';
-import { workloadA, workloadB, type MixedResult, type SessionSetup, type Target, type TimedRow } from './workloads.js';
+import { workloadA, workloadB, workloadPaired, type MixedResult, type PairedRow, type SessionSetup, type Target, type TimedRow } from './workloads.js';
 import { bundleServerChild } from '../lib/bundle.js';
 import { writeReadmeResults } from '../lib/readme.js';
 
@@ -167,7 +167,7 @@ async function startMailroom(dataDir: string, tsx: boolean): Promise<{ port: num
 
 function fmtMs(ms: number | null): string {
   if (ms === null) return 'n/a';
-  return ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2);
+  return ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms >= 1 ? ms.toFixed(2) : ms.toFixed(3);
 }
 const fmtMb = (kb: number): string => (kb / 1024).toFixed(1);
 function ratio(a: number | null | undefined, b: number | null | undefined): string {
@@ -181,6 +181,8 @@ interface Report {
   options: Options;
   load: LoadResult & { dovecotFirstSelectMs: number | null; mailroomFirstSelectMs: number | null };
   servers: { mailroom?: ServerResult; dovecot?: ServerResult };
+  /** Round trips measured with both servers up, alternating (workloadPaired). */
+  paired?: PairedRow[];
   /** 1, 5 and 15 minute load averages when the run ended (the start is in machine.loadAvg). */
   loadAvgAtEnd?: number[];
 }
@@ -198,6 +200,9 @@ function markdownTable(r: Report): string {
     const cell = (row: TimedRow | undefined): string => (!row ? '—' : row.medianMs === null ? (row.note ?? 'n/a') : `${fmtMs(row.medianMs)} ms`);
     const cold = (row: TimedRow | undefined): string => (row?.warmupMs == null ? '—' : `${fmtMs(row.warmupMs)} ms`);
     lines.push(`| ${name} | ${cell(mr)} | ${cell(dr)} | ${ratio(mr?.medianMs, dr?.medianMs)} | ${cold(mr)} | ${cold(dr)} |`);
+  }
+  for (const p of r.paired ?? []) {
+    lines.push(`| ${p.name}, paired: both servers up, alternating (${p.samples} samples each) | ${fmtMs(p.mailroomMs)} ms | ${fmtMs(p.dovecotMs)} ms | ${ratio(p.mailroomMs, p.dovecotMs)} | | |`);
   }
   const mx = (m ?? d)!.mixed;
   const mixedName = `mixed: ${mx.sessions} sessions × ${mx.cycles} cycles × 8 operations (operations/s, higher is better)`;
@@ -295,6 +300,24 @@ async function main(): Promise<void> {
         if (!interrupted) log(`Dovecot log (${dvLayout.log}):\n${dv.logTail()}`);
         throw err;
       } finally {
+        await dv.stop();
+      }
+    }
+
+    if (!opts.only && dovecotBin) {
+      log('paired round trips (both servers up, STATUS and NOOP alternating between them) …');
+      const srv = await startMailroom(mailroomDir, opts.tsxServer);
+      cleanups.push(srv.stop);
+      const dv = await startDovecot({ bin: dovecotBin, layout: dvLayout, user: USER, password: PASSWORD });
+      cleanups.push(dv.stop);
+      try {
+        report.paired = await workloadPaired(
+          { host: '127.0.0.1', port: srv.port, user: USER, password: PASSWORD },
+          { host: '127.0.0.1', port: dv.port, user: USER, password: PASSWORD },
+        );
+        for (const p of report.paired) log(`  ${p.name}: Mailroom ${fmtMs(p.mailroomMs)} ms, Dovecot ${fmtMs(p.dovecotMs)} ms`);
+      } finally {
+        await srv.stop();
         await dv.stop();
       }
     }

@@ -280,3 +280,71 @@ export async function workloadB(t: Target, opts: { sessions: number; cycles: num
   for (const [k, v] of lat) latency[k] = { count: v.length, p50: percentile(v, 50), p95: percentile(v, 95) };
   return { sessions: opts.sessions, cycles: opts.cycles, operations, seconds, opsPerSecond: operations / seconds, errors, firstError, latency };
 }
+
+export interface PairedRow {
+  name: string;
+  /** Median round trip per server, ms, over all rounds. */
+  mailroomMs: number;
+  dovecotMs: number;
+  samples: number;
+}
+
+/**
+ * Round trips of commands that cost about one network round trip (STATUS, NOOP), with both
+ * servers up at once and the commands alternating between them in short rounds (the order
+ * swapped every round), so that every sample pair sees the same machine. Measured one server after
+ * the other (workload (a)), such a command's median moves with the load of the moment (0.04 to
+ * 0.12 ms for the same Dovecot STATUS in runs minutes apart on this shared machine), which says
+ * more about the machine than about the servers.
+ */
+export async function workloadPaired(
+  mailroom: Target,
+  dovecot: Target,
+  opts: { rounds?: number; perRound?: number } = {},
+): Promise<PairedRow[]> {
+  const rounds = opts.rounds ?? 200;
+  const perRound = opts.perRound ?? 10;
+  const open = async (t: Target): Promise<RawImapClient> => {
+    const c = await RawImapClient.connect(t.host, t.port);
+    await c.login(t.user, t.password);
+    await c.command('SELECT INBOX');
+    return c;
+  };
+  const m = await open(mailroom);
+  const d = await open(dovecot);
+  try {
+    const commands = [
+      ['STATUS INBOX (MESSAGES UNSEEN UIDNEXT)', 'STATUS INBOX (MESSAGES UNSEEN UIDNEXT)'],
+      ['NOOP (reference: one round trip)', 'NOOP'],
+    ] as const;
+    const times = commands.map(() => ({ m: [] as number[], d: [] as number[] }));
+    // one round: a command perRound times on one server, samples kept or not
+    const round = async (k: number, c: RawImapClient, side: 'm' | 'd', keep: boolean): Promise<void> => {
+      for (let i = 0; i < perRound; i++) {
+        const r = await timed(() => c.command(commands[k]![1]));
+        if (keep) times[k]![side].push(r.ms);
+      }
+    };
+    // warm-up as in workload (a), both commands: both servers were started for this phase and
+    // Node's JIT is cold (the commands share most of their code path)
+    for (const [c, side] of [[m, 'm'], [d, 'd']] as const) {
+      const until = performance.now() + WARMUP_BUDGET_MS;
+      while (performance.now() < until) for (const k of commands.keys()) await round(k, c, side, false);
+    }
+    // then each command on its own (Dovecot's NOOP syncs the mailbox, which would slow a STATUS
+    // right after it), alternating between the servers
+    for (const k of commands.keys()) {
+      for (let r = 0; r < rounds; r++) {
+        const order = r % 2 ? ([[d, 'd'], [m, 'm']] as const) : ([[m, 'm'], [d, 'd']] as const);
+        for (const [c, side] of order) await round(k, c, side, true);
+      }
+    }
+    const rows: PairedRow[] = commands.map(([name], k) => ({ name, mailroomMs: median(times[k]!.m), dovecotMs: median(times[k]!.d), samples: times[k]!.m.length }));
+    await m.logout().catch(() => undefined);
+    await d.logout().catch(() => undefined);
+    return rows;
+  } finally {
+    m.close();
+    d.close();
+  }
+}
