@@ -2,7 +2,7 @@
  * Where the time of "sign-in → first rows" goes, for the web benchmark (bench/README.md, "Web").
  *
  *   node --import tsx bench/web/breakdown.ts [--messages 100000] [--runs 3] [--dir DIR]
- *                                           [--backend embedded|dovecot|both]
+ *                                           [--backend embedded|dovecot|both] [--change-inbox] [--no-imap]
  *
  * For each backend (embedded server, Dovecot) with the same mailbox as the web benchmark:
  *  1. IMAP, from the BFF's side: the commands the first page needs, each timed on a fresh
@@ -12,6 +12,10 @@
  *  2. Browser (Debian's Chromium, fresh context): after the click on "Sign in", every request the
  *     page makes (start and end in ms after the click) and the moment the first row is visible.
  * `--dir` keeps the loaded mailbox between runs (loaded when DIR/loaded.json is missing).
+ * `--change-inbox`: before every browser run, another IMAP client toggles \Flagged on INBOX's
+ * newest message, so no sign-in finds INBOX as the last session left it (no stored first window
+ * in the sign-in answer: the path of a sign-in after new mail or changes made elsewhere).
+ * `--no-imap` skips part 1.
  * Prints a table; writes bench/results/web-breakdown-<date>.json.
  */
 import { existsSync, mkdirSync, writeFileSync, chmodSync } from 'node:fs';
@@ -37,10 +41,12 @@ interface Options {
   runs: number;
   dir: string | null;
   backends: Array<'embedded' | 'dovecot'>;
+  changeInbox: boolean;
+  imap: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { messages: 100_000, runs: 3, dir: null, backends: ['embedded', 'dovecot'] };
+  const o: Options = { messages: 100_000, runs: 3, dir: null, backends: ['embedded', 'dovecot'], changeInbox: false, imap: true };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
     const v = (): string => {
@@ -51,6 +57,8 @@ function parseArgs(argv: string[]): Options {
     if (a === '--messages') o.messages = Number(v());
     else if (a === '--runs') o.runs = Number(v());
     else if (a === '--dir') o.dir = path.resolve(v());
+    else if (a === '--change-inbox') o.changeInbox = true;
+    else if (a === '--no-imap') o.imap = false;
     else if (a === '--backend') {
       const b = v();
       o.backends = b === 'both' ? ['embedded', 'dovecot'] : b === 'embedded' || b === 'dovecot' ? [b] : [];
@@ -111,6 +119,23 @@ async function imapSteps(port: number, total: number): Promise<Steps> {
   return steps;
 }
 
+/** Another client's change: toggles \Flagged on INBOX's newest message (untimed, before a run). */
+async function changeInbox(port: number): Promise<void> {
+  const client = new ImapFlow({ host: '127.0.0.1', port, secure: false, doSTARTTLS: false, auth: { user: USER, pass: PASSWORD }, logger: false });
+  await client.connect();
+  try {
+    await client.mailboxOpen('INBOX');
+    const newest = client.mailbox ? client.mailbox.exists : 0;
+    const msg = newest ? await client.fetchOne(String(newest), { uid: true, flags: true }) : false;
+    if (msg) {
+      if (msg.flags?.has('\\Flagged')) await client.messageFlagsRemove(String(msg.uid), ['\\Flagged'], { uid: true });
+      else await client.messageFlagsAdd(String(msg.uid), ['\\Flagged'], { uid: true });
+    }
+  } finally {
+    await client.logout().catch(() => client.close());
+  }
+}
+
 async function sortRaw(client: ImapFlow, criteria: string): Promise<number> {
   let n = 0;
   const exec = (client as unknown as { exec: (c: string, a: unknown[], o: unknown) => Promise<{ next(): void }> }).exec.bind(client);
@@ -130,6 +155,10 @@ interface RequestTiming {
 
 interface BrowserRun {
   firstRowMs: number;
+  /** The sign-in answer carried INBOX's stored first window. */
+  firstWindowInAnswer: boolean | null;
+  /** The sign-in answer's Server-Timing header (IMAP login, wait, STATUS). */
+  serverTiming: string | null;
   /** In the page (Date.now()): when the first loaded row entered the DOM, ms after the click. */
   firstRowInDomMs: number | null;
   /** In the page: fetch() calls of /api/ (start, response body read as JSON), ms after the click. */
@@ -189,14 +218,20 @@ async function browserRun(browser: Browser, url: string): Promise<BrowserRun> {
     };
     page.on('response', (res) => void res.finished().then(() => done(res.request(), res.status())).catch(() => undefined));
     page.on('requestfailed', (req) => done(req, null));
+    const answer = page.waitForResponse((r) => r.request().method() === 'POST' && new URL(r.url()).pathname === '/api/session');
     t0 = Date.now();
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.locator('[role="listbox"][aria-label="Messages"] [role="option"]:not([aria-disabled="true"])').first().waitFor({ state: 'visible' });
     const firstRowMs = Date.now() - t0;
+    const response = await answer.catch(() => null);
+    const firstWindowInAnswer = response ? await response.json().then((b: { inbox?: unknown }) => b.inbox !== undefined, () => null) : null;
+    const serverTiming = response ? ((await response.allHeaders())['server-timing'] ?? null) : null;
     await page.waitForTimeout(500);
     const probe = (await page.evaluate('window.__probe')) as { fetches: Array<{ url: string; start: number; body: number | null }>; firstRow: number | null; longTasks: Array<[number, number]> };
     return {
       firstRowMs,
+      firstWindowInAnswer,
+      serverTiming,
       firstRowInDomMs: probe.firstRow === null ? null : probe.firstRow - t0,
       pageFetches: probe.fetches.filter((f) => f.start >= t0).map((f) => ({ url: f.url, startMs: f.start - t0, bodyMs: f.body === null ? null : f.body - t0 })),
       longTasks: probe.longTasks.filter(([t]) => t >= t0).map(([t, d]) => [Math.round(t - t0), Math.round(d)] as [number, number]),
@@ -219,11 +254,14 @@ async function measure(name: string, imapPort: number, browser: Browser, opts: O
     const res: BackendResult = { backend: name, imap: [], browser: [] };
     // warm-up (cold index / page cache), untimed, as in the web benchmark
     await browserRun(browser, web.url);
-    for (let i = 0; i < opts.runs; i++) res.imap.push(await imapSteps(imapPort, total));
+    if (opts.imap) for (let i = 0; i < opts.runs; i++) res.imap.push(await imapSteps(imapPort, total));
     for (let i = 0; i < opts.runs; i++) {
+      if (opts.changeInbox) await changeInbox(imapPort);
+      // the sessions store INBOX's first window in the background after a change: let that end
+      await new Promise((r) => setTimeout(r, 1000));
       const r = await browserRun(browser, web.url);
       res.browser.push(r);
-      log(`  ${name} run ${i + 1}: first row ${r.firstRowMs} ms (in DOM ${r.firstRowInDomMs}); long tasks ${JSON.stringify(r.longTasks)}; page fetches ${JSON.stringify(r.pageFetches.map((f) => [f.url.replace(/\?.*/, ''), f.startMs, f.bodyMs]))}; ` + r.requests.map((q) => `${q.what.replace(/\?.*/, '')} ${q.startMs}→${q.endMs ?? 'failed'}`).join(', '));
+      log(`  ${name} run ${i + 1}: first row ${r.firstRowMs} ms (in DOM ${r.firstRowInDomMs}; first window ${r.firstWindowInAnswer ? 'in the sign-in answer' : 'asked for'}; server ${r.serverTiming}); long tasks ${JSON.stringify(r.longTasks)}; page fetches ${JSON.stringify(r.pageFetches.map((f) => [f.url.replace(/\?.*/, ''), f.startMs, f.bodyMs]))}; ` + r.requests.map((q) => `${q.what.replace(/\?.*/, '')} ${q.startMs}→${q.endMs ?? 'failed'}`).join(', '));
     }
     return res;
   } finally {
@@ -254,6 +292,7 @@ function report(results: BackendResult[]): string {
     );
   }
   L.push(`| first loaded row in the DOM (in-page clock) | ${results.map((r) => { const xs = r.browser.flatMap((b) => (b.firstRowInDomMs === null ? [] : [b.firstRowInDomMs])); return xs.length ? median(xs).toFixed(0) : '—'; }).join(' | ')} |`);
+  L.push(`| sign-in answers that carried INBOX's stored first window | ${results.map((r) => `${r.browser.filter((b) => b.firstWindowInAnswer).length} of ${r.browser.length}`).join(' | ')} |`);
   L.push(`| **first row visible** | ${results.map((r) => `**${median(r.browser.map((b) => b.firstRowMs)).toFixed(0)}**`).join(' | ')} |`);
   return L.join('\n');
 }

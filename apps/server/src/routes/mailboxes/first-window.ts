@@ -23,7 +23,7 @@ import { windowOf, withMailbox } from './service.js';
 export const FIRST_WINDOW_SIZE = 100;
 /** Accounts kept (least recently used dropped); a window with previews is ~50–100 KB. */
 const MAX_ENTRIES = 256;
-const REFRESH_DELAY_MS = 250;
+const REFRESH_DELAY_MS = 50;
 
 export interface InboxState {
   messages: number;
@@ -127,28 +127,71 @@ export async function refreshFirstWindow(client: ImapFlow, view: FirstView): Pro
   });
 }
 
-const pending = new Map<string, NodeJS.Timeout>();
+interface Pending {
+  timer: NodeJS.Timeout;
+  account: string;
+  done: Promise<void>;
+  resolve: () => void;
+}
+
+/** Refreshes scheduled or running, per session; and per account, for sign-ins that may wait for them. */
+const pending = new Map<string, Pending>();
+const inFlight = new Map<string, Set<Promise<void>>>();
 
 /**
  * Refreshes a session's stored first window soon (debounced): `run` gets the session's
- * connection (the pool's withClient) and does the work; failures only cost the cache.
+ * connection (the pool's withClient) and does the work; failures only cost the cache. `account`
+ * names the account (its address) for sign-ins that wait for it (firstWindowSettled).
  */
-export function scheduleFirstWindowRefresh(sessionId: string, run: () => Promise<unknown>, delayMs = REFRESH_DELAY_MS) {
+export function scheduleFirstWindowRefresh(sessionId: string, account: string, run: () => Promise<unknown>, delayMs = REFRESH_DELAY_MS) {
   const previous = pending.get(sessionId);
-  if (previous) clearTimeout(previous);
-  const timer = setTimeout(() => {
-    if (pending.get(sessionId) === timer) pending.delete(sessionId);
-    run().catch(() => undefined);
+  if (previous) clearTimeout(previous.timer);
+  let entry = previous;
+  if (!entry) {
+    let resolve!: () => void;
+    const done = new Promise<void>((r) => (resolve = r));
+    entry = { timer: undefined as unknown as NodeJS.Timeout, account: account.toLowerCase(), done, resolve };
+    let set = inFlight.get(entry.account);
+    if (!set) inFlight.set(entry.account, (set = new Set()));
+    set.add(done);
+    const key = entry.account;
+    void done.then(() => {
+      const s = inFlight.get(key);
+      s?.delete(done);
+      if (s && !s.size) inFlight.delete(key);
+    });
+  }
+  const current = entry;
+  current.timer = setTimeout(() => {
+    if (pending.get(sessionId) === current) pending.delete(sessionId);
+    run()
+      .catch(() => undefined)
+      .finally(() => current.resolve());
   }, delayMs);
-  timer.unref();
-  pending.set(sessionId, timer);
+  current.timer.unref();
+  pending.set(sessionId, current);
+}
+
+/**
+ * Waits (at most maxMs) for the account's scheduled or running refreshes: right after a change in
+ * another session (e.g. a message marked read) the stored window is being read again, and a
+ * sign-in that waits for it a little can still answer with it.
+ */
+export async function firstWindowSettled(account: string, maxMs: number): Promise<void> {
+  const set = inFlight.get(account.toLowerCase());
+  if (!set?.size) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.allSettled([...set]), new Promise<void>((r) => (timer = setTimeout(r, maxMs)))]);
+  clearTimeout(timer);
 }
 
 /** Drops a session's pending refresh (sign-out). */
 export function cancelFirstWindowRefresh(sessionId: string) {
-  const timer = pending.get(sessionId);
-  if (timer) clearTimeout(timer);
+  const entry = pending.get(sessionId);
+  if (!entry) return;
+  clearTimeout(entry.timer);
   pending.delete(sessionId);
+  entry.resolve();
 }
 
 /** Forgets every stored window (tests). */

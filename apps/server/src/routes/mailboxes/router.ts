@@ -35,7 +35,7 @@ export function mailboxesRouter(ctx: AppContext): Router {
   const keepFirstWindow = (req: Request) => {
     const id = req.session!.id;
     const account = accountOf(req, ctx.sealer);
-    scheduleFirstWindowRefresh(id, async () => {
+    scheduleFirstWindowRefresh(id, account.email, async () => {
       if (!(await ctx.sessions.get(id))) return; // signed out meanwhile: no new connection for it
       const preferences = await ctx.preferences.get(account.email).catch(() => undefined);
       await ctx.imap.withClient(id, account, (c) => refreshFirstWindow(c, { threads: preferences?.conversationView ?? false }));

@@ -8,7 +8,10 @@ import { newCsrfToken, newSessionId, type SessionData } from '../../session/stor
 import { parseBody } from '../validate.js';
 import { prepareInbox } from '../mailboxes/service.js';
 import { startFirstScreen } from '../mailboxes/first-screen.js';
-import { cachedFirstWindow, cancelFirstWindowRefresh, inboxState } from '../mailboxes/first-window.js';
+import { cachedFirstWindow, cancelFirstWindowRefresh, firstWindowSettled, inboxState } from '../mailboxes/first-window.js';
+
+/** How long a sign-in waits for another session's refresh of the stored first window under way. */
+const FIRST_WINDOW_WAIT_MS = 400;
 
 export function sessionRouter(ctx: AppContext): Router {
   const router = Router();
@@ -18,6 +21,7 @@ export function sessionRouter(ctx: AppContext): Router {
     ctx.loginLimiter.check(req.ip ?? 'unknown', email);
     // read while the IMAP login runs: they say which view the first screen shows
     const preferencesRead = ctx.preferences.get(email).catch(() => undefined);
+    const started = performance.now();
     let client;
     try {
       client = await ctx.imap.connect({ email, password });
@@ -45,17 +49,24 @@ export function sessionRouter(ctx: AppContext): Router {
     };
     await ctx.sessions.set(session);
     ctx.imap.adopt(id, client);
+    const loggedIn = performance.now();
     const preferences = await preferencesRead;
     // A returning sign-in: when INBOX is exactly as the account's last session left it (STATUS,
     // ~1 ms, against the state its stored first window was read in), the answer brings that window
-    // along and the browser shows it without another round trip, SELECT or FETCH.
+    // along and the browser shows it without another round trip, SELECT or FETCH. Another session
+    // of the account may be reading it again right now, after a change it made: wait a little.
+    await firstWindowSettled(email, FIRST_WINDOW_WAIT_MS);
+    const waited = performance.now();
     const inbox = cachedFirstWindow(client, { threads: preferences?.conversationView ?? false }, await inboxState(client).catch(() => null));
+    const checked = performance.now();
     // The browser asks for more of INBOX next (or for its first window, without a stored one):
     // start on it now (SELECT, the sort), on this same connection, while the answer travels.
     const prepared = ctx.imap.withClient(id, { email, password }, prepareInbox);
     prepared.catch((err: unknown) => ctx.logger.debug({ reqId: req.id, err: (err as Error).message }, 'inbox prefetch failed'));
     startFirstScreen(id, prepared);
     setSessionCookies(req, res, session);
+    const ms = (a: number, b: number) => (b - a).toFixed(1);
+    res.set('Server-Timing', `login;dur=${ms(started, loggedIn)}, wait;dur=${ms(loggedIn, waited)}, status;dur=${ms(waited, checked)};desc="${inbox ? 'stored first window' : 'none stored'}"`);
     ctx.logger.info({ reqId: req.id, user: email, firstWindow: inbox ? 'stored' : 'none' }, 'signed in');
     res.json({ user: { email }, ...(preferences ? { preferences } : {}), ...(inbox ? { inbox } : {}) });
   });
