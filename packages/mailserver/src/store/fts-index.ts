@@ -37,6 +37,7 @@ type ToWriter =
   | { type: 'index'; jobs: FtsJob[] }
   | { type: 'delete'; ids: number[] }
   | { type: 'sync'; seq: number }
+  | { type: 'checkpoint' }
   | { type: 'close' };
 type FromWriter =
   | { type: 'done'; ids: number[] }
@@ -63,8 +64,22 @@ const MAX_RESTARTS = 3;
  * The writer: applies index/delete jobs in order, several per transaction. Self-contained (no
  * reference to anything outside it), because its source text is also the worker's program.
  */
-function ftsWriter(DatabaseCtor: typeof Database, file: string, schema: string, batch: number, reply: (msg: FromWriter) => void, ownDb?: Database.Database) {
+function ftsWriter(DatabaseCtor: typeof Database, file: string, schema: string, batch: number, reply: (msg: FromWriter) => void, ownDb?: Database.Database, storeFile?: string) {
   const db = ownDb ?? new DatabaseCtor(file);
+  // the store's WAL checkpoints run here, off the thread that delivers (see FtsIndex.checkpoint)
+  let store: Database.Database | null = null;
+  let lastCheckpoint = 0;
+  const checkpoint = () => {
+    if (!storeFile) return;
+    const now = Date.now();
+    if (now - lastCheckpoint < 20) return;
+    lastCheckpoint = now;
+    if (!store) {
+      store = new DatabaseCtor(storeFile);
+      store.pragma('busy_timeout = 5000');
+    }
+    store.pragma('wal_checkpoint(PASSIVE)');
+  };
   if (!ownDb) {
     db.pragma('journal_mode = WAL');
     db.pragma('synchronous = FULL');
@@ -83,6 +98,7 @@ function ftsWriter(DatabaseCtor: typeof Database, file: string, schema: string, 
     const after: FromWriter[] = [];
     let jobs = 0;
     let close = false;
+    let wantCheckpoint = false;
     db.transaction(() => {
       while (queue.length && jobs < batch) {
         const msg = queue.shift()!;
@@ -98,6 +114,8 @@ function ftsWriter(DatabaseCtor: typeof Database, file: string, schema: string, 
           jobs += msg.ids.length;
         } else if (msg.type === 'sync') {
           after.push({ type: 'synced', seq: msg.seq });
+        } else if (msg.type === 'checkpoint') {
+          wantCheckpoint = true;
         } else {
           close = true;
           break;
@@ -106,9 +124,17 @@ function ftsWriter(DatabaseCtor: typeof Database, file: string, schema: string, 
     }).immediate();
     if (done.length) reply({ type: 'done', ids: done });
     for (const m of after) reply(m);
+    if (wantCheckpoint) {
+      try {
+        checkpoint();
+      } catch {
+        // the next request tries again; the store's WAL only grows meanwhile
+      }
+    }
     if (close) {
       queue.length = 0;
       if (!ownDb) db.close();
+      if (store) (store as Database.Database).close();
       return;
     }
     if (queue.length) schedule();
@@ -147,7 +173,7 @@ try {
   writer = ftsWriter(Database, workerData.file, workerData.schema, workerData.batch, (m) => {
     parentPort.postMessage(m);
     if (m.type === 'error') process.exit(1);
-  });
+  }, undefined, workerData.storeFile);
 } catch (err) {
   parentPort.postMessage({ type: 'error', message: String(err && err.message || err) });
   process.exit(1);
@@ -176,6 +202,8 @@ export interface FtsIndexOptions {
   onIndexed(ids: number[]): void;
   /** Force the worker off (tests) */
   inThread?: boolean;
+  /** The writer runs on this thread from now on: the store checkpoints its WAL itself again. */
+  onInThread?(): void;
 }
 
 export class FtsIndex {
@@ -249,6 +277,21 @@ export class FtsIndex {
   /** The fts_pending rows of these ids were deleted. */
   forget(ids: number[]): void {
     for (const id of ids) this.indexed.delete(id);
+  }
+
+  /** True while the store's WAL checkpoints are left to the worker (checkpoint()). */
+  get checkpointsOffThread(): boolean {
+    return !this.inThread;
+  }
+
+  /**
+   * A PASSIVE checkpoint of the store's WAL on the worker. The store turns its automatic
+   * checkpoints off while the worker runs: a checkpoint copies the WAL into the database file and
+   * fsyncs both, tens of milliseconds for a few MB of 100 KB messages, which blocked deliveries
+   * on the main thread. PASSIVE never waits for the store's writer.
+   */
+  checkpoint(): void {
+    if (!this.inThread && !this.closed) this.post({ type: 'checkpoint' });
   }
 
   get busy(): boolean {
@@ -359,6 +402,7 @@ export class FtsIndex {
     if (this.failures >= MAX_RESTARTS && !this.inThread) {
       this.opts.log.warn('full-text index: writing it on the main thread from now on');
       this.inThread = true;
+      this.opts.onInThread?.();
     }
     this.inflight.clear();
     this.inflightChars = 0;
@@ -387,7 +431,7 @@ export class FtsIndex {
     const require = createRequire(import.meta.url);
     const worker = new Worker(workerSource(), {
       eval: true,
-      workerData: { betterSqlite3: require.resolve('better-sqlite3'), file: ftsPathFor(this.opts.storePath), schema: FTS_SCHEMA_SQL, batch: WRITER_BATCH },
+      workerData: { betterSqlite3: require.resolve('better-sqlite3'), file: ftsPathFor(this.opts.storePath), schema: FTS_SCHEMA_SQL, batch: WRITER_BATCH, storeFile: this.opts.storePath },
     });
     worker.unref();
     let gone = false;

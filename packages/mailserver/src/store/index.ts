@@ -1,6 +1,7 @@
 import { CacheValidity, RowCache } from './row-cache.js';
 import { isDisplayKey, sortRows, type SortRow } from './display-sort.js';
 import { EventEmitter } from 'node:events';
+import { closeSync, fstatSync, fsync, openSync, statSync } from 'node:fs';
 import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
@@ -234,6 +235,7 @@ export function openStore(opts: OpenStoreOptions): MailStore {
       const out = db.transaction(fn).immediate();
       flushEvents();
       afterCommitFts();
+      checkpointSoon();
       return out;
     } catch (err) {
       pending.length = 0;
@@ -370,6 +372,9 @@ export function openStore(opts: OpenStoreOptions): MailStore {
     const batch = pendingDeliveries.splice(0);
     let outcomes: Array<{ ok: { mailbox: string; uid: number }; jobs: FtsJob[] } | { err: unknown }>;
     const indexedRows = takeIndexedRows();
+    // the commit writes the WAL; its fsync runs on libuv's thread pool (syncWal) instead of blocking this thread
+    const asyncSync = walFile !== null;
+    if (asyncSync) setSyncNormal.run();
     try {
       outcomes = tx(() => {
         deletePendingRows(indexedRows);
@@ -388,17 +393,69 @@ export function openStore(opts: OpenStoreOptions): MailStore {
       for (const id of indexedRows) indexedNotDeleted.add(id);
       for (const item of batch) item.reject(err);
       return;
+    } finally {
+      if (asyncSync) setSyncFull.run();
     }
     fts.forget(indexedRows);
     const jobs: FtsJob[] = [];
+    const delivered: Array<() => void> = [];
     batch.forEach((item, i) => {
       const outcome = outcomes[i]!;
       if ('ok' in outcome) {
         jobs.push(...outcome.jobs);
-        item.resolve(outcome.ok);
+        delivered.push(() => item.resolve(outcome.ok));
       } else item.reject(outcome.err);
     });
     fts.enqueue(jobs);
+    if (!delivered.length) return;
+    const acknowledge = () => { for (const done of delivered) done(); };
+    if (!asyncSync) return acknowledge();
+    // a delivery is acknowledged (SMTP 250) only once the WAL holding its commit is on disk
+    syncWal().then(acknowledge, (err: unknown) => {
+      log.warn({ err }, 'fsync of the WAL failed; syncing through SQLite');
+      try {
+        forceSyncedCommit();
+      } catch (err2) {
+        // the commit may or may not survive a power cut: answer with an error (the client retries)
+        for (const item of batch) item.reject(err2);
+        return;
+      }
+      acknowledge();
+    });
+  }
+
+  /**
+   * Durable group commit without blocking the event loop. In WAL mode a commit only appends to
+   * the -wal file, and synchronous=FULL means "fsync the WAL at every commit" (the main database
+   * file is written and synced by checkpoints, which sync the WAL first, in every mode but OFF).
+   * The delivery commit runs with synchronous=NORMAL, which is the same commit without that
+   * fsync, and syncWal() then fsyncs the -wal file on libuv's thread pool (fsync flushes a file's
+   * data whichever descriptor asks). The deliveries are acknowledged only after it returns, so a
+   * 250 still means "the commit is on disk", as with FULL; a power cut before that can only lose
+   * a commit that nobody was told about (WAL frames are checksummed, so a commit is recovered
+   * whole or not at all). Meanwhile the event loop keeps reading the next messages, and the next
+   * group commit fills while this one syncs. Every other write of the store stays FULL.
+   */
+  const walFile = opts.path && opts.path !== ':memory:' ? `${opts.path}-wal` : null;
+  const setSyncNormal = db.prepare('PRAGMA synchronous = NORMAL');
+  const setSyncFull = db.prepare('PRAGMA synchronous = FULL');
+  let walFd: number | null = null;
+  function syncWal(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      try {
+        // one descriptor for the store's life; opened again if the file was replaced (a new inode)
+        if (walFd !== null && fstatSync(walFd).ino !== statSync(walFile!).ino) { closeSync(walFd); walFd = null; }
+        walFd ??= openSync(walFile!, 'r');
+      } catch (err) {
+        reject(err);
+        return;
+      }
+      fsync(walFd, (err) => (err ? reject(err) : resolve()));
+    });
+  }
+  /** Fallback: a FULL commit of a no-op write makes SQLite fsync the WAL (and what it holds) itself. */
+  function forceSyncedCommit(): void {
+    db.transaction(() => db.prepare("UPDATE meta SET value = value WHERE key = 'schema_version'").run()).immediate();
   }
 
   /**
@@ -408,6 +465,8 @@ export function openStore(opts: OpenStoreOptions): MailStore {
    * delivery's commit or after FTS_PENDING_DELETE_MS. SEARCH waits for the writer first.
    */
   const FTS_PENDING_DELETE_MS = 20;
+  /** at most one WAL checkpoint request to the worker per this many ms */
+  const CHECKPOINT_EVERY_MS = 25;
   /** text of messages inserted by the running transaction, handed to the writer after its commit */
   const ftsJobs: FtsJob[] = [];
   /** ids of messages deleted by the running transaction */
@@ -470,9 +529,21 @@ export function openStore(opts: OpenStoreOptions): MailStore {
         for (const id of ids) indexedNotDeleted.add(id);
         deleteIndexedRowsSoon();
       },
+      onInThread: () => {
+        if (db.open) db.pragma('wal_autocheckpoint = 1000');
+      },
     },
     !!db.prepare('SELECT 1 FROM fts_pending LIMIT 1').get(),
   );
+  // WAL checkpoints on the index worker (FtsIndex.checkpoint), requested after commits
+  if (fts.checkpointsOffThread) db.pragma('wal_autocheckpoint = 0');
+  let lastCheckpointAt = 0;
+  function checkpointSoon(): void {
+    const now = Date.now();
+    if (now - lastCheckpointAt < CHECKPOINT_EVERY_MS) return;
+    lastCheckpointAt = now;
+    fts.checkpoint();
+  }
   fts.db.function('icontains', { deterministic: true }, (hay: unknown, needle: unknown) => (typeof hay === 'string' && typeof needle === 'string' && hay.toLowerCase().includes(needle) ? 1 : 0));
   checkFtsIndex();
 
@@ -698,6 +769,12 @@ export function openStore(opts: OpenStoreOptions): MailStore {
     close() {
       if (pendingDeleteTimer) clearTimeout(pendingDeleteTimer);
       fts.close();
+      if (walFd !== null) {
+        // after fsyncs still running on the thread pool
+        const fd = walFd;
+        walFd = null;
+        setTimeout(() => { try { closeSync(fd); } catch { /* already closed */ } }, 1000).unref();
+      }
       emitter.removeAllListeners();
       if (db.open) db.close();
     },
