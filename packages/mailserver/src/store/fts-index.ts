@@ -188,6 +188,8 @@ parentPort.on('message', (m) => {
 interface Backend {
   post(msg: ToWriter): void;
   stop(): void;
+  /** Ends the worker abruptly, as a crash would (tests). */
+  kill?(): Promise<void>;
 }
 
 export interface FtsIndexOptions {
@@ -277,6 +279,13 @@ export class FtsIndex {
   /** The fts_pending rows of these ids were deleted. */
   forget(ids: number[]): void {
     for (const id of ids) this.indexed.delete(id);
+  }
+
+  /** Terminates the worker as a crash would; the index must recover by itself (tests). */
+  async killWorker(): Promise<boolean> {
+    if (!this.backend?.kill) return false;
+    await this.backend.kill();
+    return true;
   }
 
   /** True while the store's WAL checkpoints are left to the worker (checkpoint()). */
@@ -448,6 +457,9 @@ export class FtsIndex {
     });
     return {
       post: (m) => worker.postMessage(m),
+      kill: async () => {
+        await worker.terminate();
+      },
       stop: () => {
         gone = true;
         worker.postMessage({ type: 'close' });

@@ -767,6 +767,7 @@ export function openStore(opts: OpenStoreOptions): MailStore {
       return { usedBytes: st.userUsage.get(userId)!.used, limitBytes: st.userQuota.get(userId)?.quota_bytes ?? null };
     },
     close() {
+      storeFts.delete(store);
       if (pendingDeleteTimer) clearTimeout(pendingDeleteTimer);
       fts.close();
       if (walFd !== null) {
@@ -1079,7 +1080,14 @@ export function openStore(opts: OpenStoreOptions): MailStore {
       return () => emitter.off(name, listener);
     },
   };
+  storeFts.set(store, fts);
   return store;
+}
+
+/** The full-text index of an open store (tests: worker crash and recovery). */
+const storeFts = new WeakMap<MailStore, FtsIndex>();
+export function ftsIndexOf(store: MailStore): FtsIndex | undefined {
+  return storeFts.get(store);
 }
 
 export type { FlagMode };
