@@ -1,4 +1,4 @@
-import { useEffect, useRef, type DragEvent, type KeyboardEvent, type MouseEvent } from 'react';
+import { useEffect, useRef, useState, type DragEvent, type KeyboardEvent, type MouseEvent } from 'react';
 import { useVirtualizer, observeElementRect, type Virtualizer } from '@tanstack/react-virtual';
 import { useTranslation } from 'react-i18next';
 import type { MessageSummary } from '@mailroom/shared';
@@ -11,6 +11,11 @@ import type { MessageRows } from './useMailboxes.js';
 /** Fixed row height (px): rows never need measuring, so 100,000 of them cost nothing. */
 export const ROW_HEIGHT = 76;
 const OVERSCAN = 15;
+/**
+ * Rows beyond the viewport in the list's first render, which is on the way from sign-in to the
+ * first rows: the full OVERSCAN follows once that first screen has been painted.
+ */
+const FIRST_OVERSCAN = 2;
 /** Used when the scroll box has no size yet (first layout, jsdom). */
 const FALLBACK_VIEWPORT = { width: 400, height: 720 };
 
@@ -91,11 +96,20 @@ export function MessageList({
 }: MessageListProps) {
   useTranslation();
   const scrollRef = useRef<HTMLDivElement>(null);
+  const [overscan, setOverscan] = useState(FIRST_OVERSCAN);
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const frame = requestAnimationFrame(() => (timer = setTimeout(() => setOverscan(OVERSCAN), 0)));
+    return () => {
+      cancelAnimationFrame(frame);
+      clearTimeout(timer);
+    };
+  }, []);
   const virtualizer = useVirtualizer({
     count: rows.total,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => ROW_HEIGHT,
-    overscan: OVERSCAN,
+    overscan,
     observeElementRect: observeWithFallback,
     initialRect: FALLBACK_VIEWPORT,
   });

@@ -31,6 +31,12 @@ function parentPath(m: Mailbox): string | null {
   return at > 0 ? m.path.slice(0, at) : null;
 }
 
+let collator: Intl.Collator | undefined;
+/** Made on first use: building a collator costs ms (ICU data), and the first screen's one folder needs none. */
+function folderCollator(): Intl.Collator {
+  return (collator ??= new Intl.Collator(undefined, { sensitivity: 'base', numeric: true }));
+}
+
 /**
  * Orders folders for display: special-use folders first (Inbox, Drafts, Sent, Archive, Junk, Trash),
  * then the rest alphabetically; children follow their parent, indented by depth.
@@ -49,9 +55,8 @@ export function orderFolders(mailboxes: readonly Mailbox[]): FolderEntry[] {
     list.push(m);
     children.set(parent, list);
   }
-  const collator = new Intl.Collator(undefined, { sensitivity: 'base', numeric: true });
   const compare = (a: Mailbox, b: Mailbox) =>
-    specialRank(a) - specialRank(b) || collator.compare(folderDisplayName(a), folderDisplayName(b)) || a.path.localeCompare(b.path);
+    specialRank(a) - specialRank(b) || folderCollator().compare(folderDisplayName(a), folderDisplayName(b)) || a.path.localeCompare(b.path);
 
   const out: FolderEntry[] = [];
   const seen = new Set<string>();
