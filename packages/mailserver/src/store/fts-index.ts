@@ -56,7 +56,7 @@ export function ftsPathFor(storePath: string): string {
 /** Most text (in characters) handed to the writer and not yet committed; past it, jobs wait in fts_pending. */
 const MAX_INFLIGHT_CHARS = 16 * 1024 * 1024;
 /** Most jobs the writer commits in one transaction. */
-const WRITER_BATCH = 64;
+const WRITER_BATCH = 128;
 /** Worker failures in a row before the index is written on the main thread. */
 const MAX_RESTARTS = 3;
 
@@ -164,7 +164,9 @@ function ftsWriter(DatabaseCtor: typeof Database, file: string, schema: string, 
 
 /** The worker's program: the writer above, fed by the parent port. */
 function workerSource(): string {
+  // __name: what a bundler with keepNames would wrap the writer's inner functions in
   return `'use strict';
+const __name = (f) => f;
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.betterSqlite3);
 const ftsWriter = ${ftsWriter.toString()};
@@ -244,13 +246,16 @@ export class FtsIndex {
     return this.db.prepare<[], number>('SELECT id FROM messages_fts_docsize ORDER BY id').pluck().all();
   }
 
-  /** Hands the text of newly committed messages to the writer. */
-  enqueue(jobs: FtsJob[]): void {
+  /**
+   * Hands the text of newly committed messages to the writer; past MAX_INFLIGHT_CHARS they wait
+   * in fts_pending unless `force` (a bulk load that waits for the writer before its next batch).
+   */
+  enqueue(jobs: FtsJob[], force = false): void {
     if (this.closed || !jobs.length) return;
     const send: FtsJob[] = [];
     for (const j of jobs) {
       const chars = j.body.length + j.subject.length + j.sender.length + j.recipients.length;
-      if (this.backlogged || this.inflightChars + chars > MAX_INFLIGHT_CHARS) {
+      if (!force && (this.backlogged || this.inflightChars + chars > MAX_INFLIGHT_CHARS)) {
         // left in fts_pending; pump() reads it again from the raw message when there is room
         this.backlogged = true;
         continue;

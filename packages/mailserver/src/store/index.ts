@@ -747,7 +747,8 @@ export function openStore(opts: OpenStoreOptions): MailStore {
     },
     async deliverMany(email, items) {
       const u = userByEmail(email);
-      return tx(() => {
+      let jobs: FtsJob[] = [];
+      const n = tx(() => {
         const boxes = new Map<string, MailboxRow>();
         for (const item of items) {
           const key = item.mailbox ?? 'INBOX';
@@ -755,8 +756,14 @@ export function openStore(opts: OpenStoreOptions): MailStore {
           if (!box) { box = deliverTarget(u.id, key); boxes.set(key, box); }
           insertMessage(box.id, item.raw, normalizeFlags(item.flags), item.internalDate);
         }
+        jobs = ftsJobs.splice(0); // handed over below, not by tx()
         return items.length;
       });
+      // bulk loads (import, seeding) resolve with their messages indexed, as before the worker:
+      // the batch's text goes to the writer whatever is in flight, and the next batch waits for it
+      fts.enqueue(jobs, true);
+      await fts.sync();
+      return n;
     },
     setQuota(email, bytes) {
       const u = userByEmail(email);
