@@ -51,6 +51,37 @@ describe('full-text index on a worker thread', () => {
     }
   });
 
+  it('more text than may be in flight at once is indexed in the background, without a search asking for it', async () => {
+    const file = path.join(dir, 'backlog.sqlite');
+    const s = openStore({ path: file, ftsMaxInflightChars: 20_000 });
+    try {
+      s.addDomain('example.test');
+      s.createUser('u@example.test', 'pw');
+      for (let round = 0; round < 3; round++) {
+        await Promise.all(Array.from({ length: 150 }, (_, i) => s.deliver('u@example.test', message(`b${round}-${i}`, `backlog-text-${round} ${'filler words '.repeat(80)}`))));
+      }
+      for (let i = 0; i < 250 && count(file, 'SELECT count(*) FROM fts_pending') > 0; i++) await new Promise((r) => setTimeout(r, 20));
+      expect(count(file, 'SELECT count(*) FROM fts_pending')).toBe(0);
+      const box = await inbox(s);
+      for (let round = 0; round < 3; round++) expect(await s.search(box, { type: 'body', value: `backlog-text-${round}` })).toHaveLength(150);
+    } finally {
+      s.close();
+    }
+  });
+
+  it('a search while more than may be in flight waits is complete', async () => {
+    const file = path.join(dir, 'backlog-search.sqlite');
+    const s = openStore({ path: file, ftsMaxInflightChars: 20_000 });
+    try {
+      s.addDomain('example.test');
+      s.createUser('u@example.test', 'pw');
+      await Promise.all(Array.from({ length: 80 }, (_, i) => s.deliver('u@example.test', message(`c${i}`, `crowded-text ${'more filler '.repeat(300)}`))));
+      expect(await s.search(await inbox(s), { type: 'body', value: 'crowded-text' })).toHaveLength(80);
+    } finally {
+      s.close();
+    }
+  });
+
   it('a worker that dies is replaced and nothing it held is missing from searches', async () => {
     const file = path.join(dir, 'crash.sqlite');
     const s = setup(file);

@@ -206,6 +206,8 @@ export interface FtsIndexOptions {
   onIndexed(ids: number[]): void;
   /** Force the worker off (tests) */
   inThread?: boolean;
+  /** Most text in flight to the writer (default MAX_INFLIGHT_CHARS; tests use less) */
+  maxInflightChars?: number;
   /** The writer runs on this thread from now on: the store checkpoints its WAL itself again. */
   onInThread?(): void;
 }
@@ -227,6 +229,7 @@ export class FtsIndex {
   private inThread: boolean;
   private closed = false;
   private pumping = false;
+  private readonly maxInflight: number;
 
   constructor(private readonly opts: FtsIndexOptions, hasPending: boolean) {
     const memory = opts.storePath === ':memory:' || opts.storePath === '';
@@ -237,6 +240,7 @@ export class FtsIndex {
     this.db.pragma('busy_timeout = 5000');
     this.db.exec(FTS_SCHEMA_SQL);
     this.backlogged = hasPending;
+    this.maxInflight = opts.maxInflightChars ?? MAX_INFLIGHT_CHARS;
     // what a crash left pending is indexed in the background (a short-lived open, a CLI command, closes first)
     if (hasPending) setImmediate(() => this.pump());
   }
@@ -255,9 +259,10 @@ export class FtsIndex {
     const send: FtsJob[] = [];
     for (const j of jobs) {
       const chars = j.body.length + j.subject.length + j.sender.length + j.recipients.length;
-      if (!force && (this.backlogged || this.inflightChars + chars > MAX_INFLIGHT_CHARS)) {
+      if (!force && (this.backlogged || this.inflightChars + chars > this.maxInflight)) {
         // left in fts_pending; pump() reads it again from the raw message when there is room
         this.backlogged = true;
+        if (j.id <= this.cursor) this.cursor = 0; // a reused id below the scan position
         continue;
       }
       this.inflight.set(j.id, chars);
@@ -284,6 +289,7 @@ export class FtsIndex {
   /** The fts_pending rows of these ids were deleted. */
   forget(ids: number[]): void {
     for (const id of ids) this.indexed.delete(id);
+    if (this.backlogged && this.inflight.size === 0) setImmediate(() => this.pump());
   }
 
   /** Terminates the worker as a crash would; the index must recover by itself (tests). */
@@ -340,12 +346,12 @@ export class FtsIndex {
     this.pumping = true;
     try {
       const limit = force ? 256 : 64;
-      while (this.backlogged && this.inflightChars < MAX_INFLIGHT_CHARS) {
+      while (this.backlogged && this.inflightChars < this.maxInflight) {
         const ids = this.opts.pendingAfter(this.cursor, limit);
         const jobs: FtsJob[] = [];
         let full = false;
         for (const id of ids) {
-          if (this.inflightChars >= MAX_INFLIGHT_CHARS) { full = true; break; }
+          if (this.inflightChars >= this.maxInflight) { full = true; break; }
           this.cursor = id;
           if (this.inflight.has(id) || this.indexed.has(id)) continue;
           const text = this.opts.textOf(id);
@@ -361,7 +367,9 @@ export class FtsIndex {
           this.backlogged = false;
           this.cursor = 0;
         }
-        if (!force) break;
+        // without force: one batch handed over is enough, its 'done' pumps again (rows that were
+        // all in flight or already indexed hand over nothing, so read on)
+        if (!force && jobs.length) break;
       }
     } catch (err) {
       this.opts.log.error({ err }, 'full-text index: reading pending messages failed');

@@ -184,6 +184,8 @@ export interface OpenStoreOptions {
   path: string; // sqlite file path, or ':memory:'
   /** Write the full-text index on the main thread instead of a worker (tests) */
   ftsInThread?: boolean;
+  /** Most text handed to the index writer and not yet committed (tests: small, to exercise the backlog) */
+  ftsMaxInflightChars?: number;
   logger?: Logger;
   /** storage limit for newly created users (bytes); default unlimited */
   defaultQuotaBytes?: number | null;
@@ -411,7 +413,7 @@ export function openStore(opts: OpenStoreOptions): MailStore {
     const acknowledge = () => { for (const done of delivered) done(); };
     if (!asyncSync) return acknowledge();
     // a delivery is acknowledged (SMTP 250) only once the WAL holding its commit is on disk
-    syncWal().then(acknowledge, (err: unknown) => {
+    walDurable().then(acknowledge, (err: unknown) => {
       log.warn({ err }, 'fsync of the WAL failed; syncing through SQLite');
       try {
         forceSyncedCommit();
@@ -440,6 +442,33 @@ export function openStore(opts: OpenStoreOptions): MailStore {
   const setSyncNormal = db.prepare('PRAGMA synchronous = NORMAL');
   const setSyncFull = db.prepare('PRAGMA synchronous = FULL');
   let walFd: number | null = null;
+  /**
+   * Resolves after an fsync of the WAL that started after this call: one fsync at a time, and the
+   * commits made while it runs share the next one (so a burst of small deliveries costs a few
+   * fsyncs, not one each).
+   */
+  let walSyncRunning = false;
+  let walSyncWaiters: Array<{ resolve: () => void; reject: (err: unknown) => void }> = [];
+  function walDurable(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      walSyncWaiters.push({ resolve, reject });
+      if (!walSyncRunning) startWalSync();
+    });
+  }
+  function startWalSync(): void {
+    walSyncRunning = true;
+    const waiters = walSyncWaiters;
+    walSyncWaiters = [];
+    const settle = (err?: unknown) => {
+      walSyncRunning = false;
+      for (const w of waiters) {
+        if (err === undefined) w.resolve();
+        else w.reject(err);
+      }
+      if (walSyncWaiters.length) startWalSync();
+    };
+    syncWal().then(() => settle(), (err: unknown) => settle(err ?? new Error('fsync failed')));
+  }
   function syncWal(): Promise<void> {
     return new Promise((resolve, reject) => {
       try {
@@ -520,6 +549,7 @@ export function openStore(opts: OpenStoreOptions): MailStore {
       storePath: opts.path,
       log,
       inThread: opts.ftsInThread,
+      maxInflightChars: opts.ftsMaxInflightChars,
       pendingAfter: (after, limit) => st.ftsPendingAfter.all(after, limit),
       textOf: (id) => {
         const raw = blobById.get(id);
