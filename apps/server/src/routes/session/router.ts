@@ -12,6 +12,14 @@ import { cachedFirstWindow, cancelFirstWindowRefresh, firstWindowSettled, inboxS
 
 /** How long a sign-in waits for another session's refresh of the stored first window under way. */
 const FIRST_WINDOW_WAIT_MS = 400;
+/**
+ * How long a sign-in waits for INBOX's STATUS (~1 ms when nothing changed). A slow STATUS means the
+ * server is syncing INBOX after changes (Dovecot re-reads a 100,000-message Maildir, 0.3 s): then
+ * nothing stored can match, and the answer goes at once, so the browser builds its screen and asks
+ * for the window while the server works (the SELECT that follows on this connection then waits
+ * for the STATUS, not the browser).
+ */
+const STATUS_WAIT_MS = 50;
 
 export function sessionRouter(ctx: AppContext): Router {
   const router = Router();
@@ -57,7 +65,13 @@ export function sessionRouter(ctx: AppContext): Router {
     // of the account may be reading it again right now, after a change it made: wait a little.
     await firstWindowSettled(email, FIRST_WINDOW_WAIT_MS);
     const waited = performance.now();
-    const inbox = cachedFirstWindow(client, { threads: preferences?.conversationView ?? false }, await inboxState(client).catch(() => null));
+    let timer: NodeJS.Timeout | undefined;
+    const state = await Promise.race([
+      inboxState(client).catch(() => null),
+      new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), STATUS_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
+    const inbox = cachedFirstWindow(client, { threads: preferences?.conversationView ?? false }, state);
     const checked = performance.now();
     // The browser asks for more of INBOX next (or for its first window, without a stored one):
     // start on it now (SELECT, the sort), on this same connection, while the answer travels.
