@@ -135,6 +135,8 @@ interface ClientRun {
   signInDomMs: number | null;
   /** Mailroom: the sign-in answer carried INBOX's stored first window (INBOX unchanged since the last session read it). */
   firstWindowInAnswer: boolean | null;
+  /** Mailroom: the sign-in answer's Server-Timing header. */
+  serverTiming: string | null;
   openMs: number | null;
   scripts: ScriptLoad[];
 }
@@ -195,6 +197,8 @@ function trackScripts(page: Page): { scripts: ScriptLoad[]; settle: () => Promis
 let lastClickAt = 0;
 /** Mailroom: whether the last sign-in's answer brought INBOX's first window along (stored for an unchanged INBOX); null for Roundcube. */
 let lastFirstWindowInAnswer: boolean | null = null;
+/** Mailroom: the sign-in answer's Server-Timing header (IMAP login, wait, STATUS). */
+let lastServerTiming: string | null = null;
 
 interface Client {
   name: string;
@@ -217,7 +221,9 @@ const mailroomClient = (name: string, url: string): Client => ({
     await page.locator('[role="listbox"][aria-label="Messages"] [role="option"]:not([aria-disabled="true"])').first().waitFor({ state: 'visible', timeout: TIMEOUT });
     const ms = performance.now() - t;
     // not timed: did the answer carry the first window (a returning sign-in, INBOX unchanged)?
-    lastFirstWindowInAnswer = await answer.then((r) => r.json()).then((b: { inbox?: unknown }) => b.inbox !== undefined, () => null);
+    const response = await answer.catch(() => null);
+    lastFirstWindowInAnswer = response ? await response.json().then((b: { inbox?: unknown }) => b.inbox !== undefined, () => null) : null;
+    lastServerTiming = response ? ((await response.allHeaders())['server-timing'] ?? null) : null;
     return ms;
   },
   async open(page, index) {
@@ -239,6 +245,7 @@ const roundcubeClient = (url: string): Client => ({
     await page.locator('#rcmloginuser').fill(USER);
     await page.locator('#rcmloginpwd').fill(PASSWORD);
     lastFirstWindowInAnswer = null;
+    lastServerTiming = null;
     lastClickAt = Date.now();
     const t = performance.now();
     await page.locator('#rcmloginsubmit').click();
@@ -299,9 +306,10 @@ async function measureClient(browser: Browser, client: Client, opts: Options, no
       // a different message in each run (2nd, 3rd, … row), so no run opens a cached one
       const openMs = await client.open(page, 1 + i);
       const firstWindowInAnswer = lastFirstWindowInAnswer;
-      runs.push({ signInMs, signInDomMs, firstWindowInAnswer, openMs, scripts });
+      const serverTiming = lastServerTiming;
+      runs.push({ signInMs, signInDomMs, firstWindowInAnswer, serverTiming, openMs, scripts });
       log(
-        `  run ${i + 1}: sign-in → first rows ${signInMs.toFixed(0)} ms (in the DOM at ${signInDomMs ?? '?'} ms${firstWindowInAnswer === null ? '' : firstWindowInAnswer ? '; first window in the sign-in answer' : '; first window asked for'}), open message ${openMs.toFixed(0)} ms, first-page JS ${scripts.length} files`,
+        `  run ${i + 1}: sign-in → first rows ${signInMs.toFixed(0)} ms (in the DOM at ${signInDomMs ?? '?'} ms${firstWindowInAnswer === null ? '' : firstWindowInAnswer ? '; first window in the sign-in answer' : '; first window asked for'}${serverTiming ? `; server: ${serverTiming}` : ''}), open message ${openMs.toFixed(0)} ms, first-page JS ${scripts.length} files`,
       );
     } catch (err) {
       const shot = path.join(os.tmpdir(), `mailroom-bench-web-failure-${process.pid}.png`);
