@@ -52,7 +52,8 @@ export function mailboxesRouter(ctx: AppContext): Router {
       (req.query.order ?? 'desc') === 'desc' &&
       !req.query.q;
     if (req.method !== 'GET' || reading || firstWindow) {
-      res.on('finish', () => {
+      // on 'close': also when the browser went away before the answer (the work was done anyway)
+      res.on('close', () => {
         if (res.statusCode < 400 && req.session) keepFirstWindow(req);
       });
     }
