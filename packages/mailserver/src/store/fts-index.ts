@@ -57,6 +57,8 @@ export function ftsPathFor(storePath: string): string {
 const MAX_INFLIGHT_CHARS = 16 * 1024 * 1024;
 /** Most jobs the writer commits in one transaction. */
 const WRITER_BATCH = 128;
+/** Nice value of the index worker thread (background work; deliveries first on a busy machine). */
+const WORKER_NICE = 10;
 /** Worker failures in a row before the index is written on the main thread. */
 const MAX_RESTARTS = 3;
 
@@ -169,6 +171,14 @@ function workerSource(): string {
 const __name = (f) => f;
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.betterSqlite3);
+// background work: a lower priority (nice) for this thread only, so that on a busy machine the
+// thread that delivers mail gets the CPU first (Linux: setpriority on a thread id)
+try {
+  const tid = Number(require('node:fs').readlinkSync('/proc/thread-self').split('/').pop());
+  if (Number.isInteger(tid) && tid > 0) require('node:os').setPriority(tid, workerData.nice);
+} catch {
+  // not Linux, or not allowed: the same priority as the rest
+}
 const ftsWriter = ${ftsWriter.toString()};
 let writer;
 try {
@@ -405,7 +415,9 @@ export class FtsIndex {
         this.indexed.add(id);
       }
       this.opts.onIndexed(msg.ids);
-      if (this.backlogged) this.pump();
+      // the backlog is read again from the raw messages (a parse on this thread) only when the
+      // worker is about to run out of work, not while it still has plenty during a burst
+      if (this.backlogged && this.inflightChars < this.maxInflight / 4) this.pump();
     } else if (msg.type === 'synced') {
       const w = this.waiters.get(msg.seq);
       this.waiters.delete(msg.seq);
@@ -453,7 +465,7 @@ export class FtsIndex {
     const require = createRequire(import.meta.url);
     const worker = new Worker(workerSource(), {
       eval: true,
-      workerData: { betterSqlite3: require.resolve('better-sqlite3'), file: ftsPathFor(this.opts.storePath), schema: FTS_SCHEMA_SQL, batch: WRITER_BATCH, storeFile: this.opts.storePath },
+      workerData: { betterSqlite3: require.resolve('better-sqlite3'), file: ftsPathFor(this.opts.storePath), schema: FTS_SCHEMA_SQL, batch: WRITER_BATCH, storeFile: this.opts.storePath, nice: WORKER_NICE },
     });
     worker.unref();
     let gone = false;

@@ -532,6 +532,9 @@ export function openStore(opts: OpenStoreOptions): MailStore {
       if (!db.open || !indexedNotDeleted.size) return;
       if (pendingDeliveries.length) return deleteIndexedRowsSoon(); // the delivery commit takes them
       const ids = takeIndexedRows();
+      // no fsync of its own: a lost delete only means indexing a message again (it replaces the
+      // entry); the next FULL commit or checkpoint makes it durable
+      if (walFile) setSyncNormal.run();
       try {
         tx(() => deletePendingRows(ids));
         fts.forget(ids);
@@ -539,6 +542,8 @@ export function openStore(opts: OpenStoreOptions): MailStore {
         for (const id of ids) indexedNotDeleted.add(id);
         log.error({ err }, 'could not clear fts_pending; retried later');
         deleteIndexedRowsSoon();
+      } finally {
+        if (walFile) setSyncFull.run();
       }
     }, FTS_PENDING_DELETE_MS);
     pendingDeleteTimer.unref();
