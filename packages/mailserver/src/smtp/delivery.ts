@@ -292,7 +292,8 @@ export function handleData(opts: {
 export async function checkRecipient(
   store: MailStore,
   address: string,
-  remoteError: SmtpError | null,
+  /** The refusal for another domain's address; a function so that no Error is built (with its stack trace) for every RCPT. */
+  remoteError: SmtpError | null | (() => SmtpError | null),
   session: SMTPServerSession,
   logger: Logger | undefined,
   maxRecipients = MAX_RECIPIENTS,
@@ -313,7 +314,7 @@ export async function checkRecipient(
       case 'unknown':
         return noSuchUser(address);
       case 'remote':
-        return remoteError;
+        return typeof remoteError === 'function' ? remoteError() : remoteError;
       default:
         return new SmtpError(501, '5.1.3 Bad recipient address syntax');
     }
