@@ -47,6 +47,40 @@ function searchResult(r: ImapResponse): number[] {
   return [];
 }
 
+/** A single-session command of workload (a), with the check that both servers did the same work. */
+export interface SessionOp {
+  name: string;
+  command: string;
+  requires?: string;
+  /** The check reads the response lines (else the client only counts them). */
+  collect?: boolean;
+  check: (r: ImapResponse) => string;
+}
+
+/** The single-session commands after LOGIN and SELECT, for a mailbox of `exists` messages. */
+export function singleSessionOps(exists: number, rareWord: string): SessionOp[] {
+  const lo = Math.max(1, exists - 49);
+  return [
+    { name: 'UID FETCH 1:* (UID FLAGS)', command: 'UID FETCH 1:* (UID FLAGS)', collect: false, check: (r) => `${r.untagged} FETCH` },
+    {
+      name: 'FETCH newest 50 (UID FLAGS ENVELOPE RFC822.SIZE)',
+      command: `FETCH ${lo}:${exists} (UID FLAGS ENVELOPE RFC822.SIZE)`,
+      collect: false,
+      check: (r) => `${r.untagged} FETCH`,
+    },
+    {
+      name: 'UID SORT (REVERSE ARRIVAL) UTF-8 ALL',
+      command: 'UID SORT (REVERSE ARRIVAL) UTF-8 ALL',
+      requires: 'SORT',
+      check: (r) => `${searchResult(r).length} UIDs`,
+    },
+    { name: `SEARCH TEXT <rare word>`, command: `SEARCH TEXT ${rareWord}`, check: (r) => `hits ${searchResult(r).join(',')}` },
+    { name: 'STATUS INBOX (MESSAGES UNSEEN UIDNEXT)', command: 'STATUS INBOX (MESSAGES UNSEEN UIDNEXT)', check: (r) => r.lines.join(' ').replace(/^\* STATUS /, '') },
+    // not a row of the issue: the round trip of a command that does nothing, the floor under STATUS
+    { name: 'NOOP (reference: one round trip)', command: 'NOOP', collect: false, check: (r) => r.status },
+  ];
+}
+
 export interface SessionSetup {
   capabilities: string[];
   loginMs: number;
@@ -108,33 +142,7 @@ export async function workloadA(
       rows.push({ name: 'SELECT INBOX', medianMs: median(sr), runsMs: sr, warmupMs: sw ?? null });
     }
 
-    const lo = Math.max(1, exists - 49);
-    const ops: Array<{
-      name: string;
-      command: string;
-      requires?: string;
-      /** The check reads the response lines (else the client only counts them). */
-      collect?: boolean;
-      check: (r: ImapResponse) => string;
-    }> = [
-      { name: 'UID FETCH 1:* (UID FLAGS)', command: 'UID FETCH 1:* (UID FLAGS)', collect: false, check: (r) => `${r.untagged} FETCH` },
-      {
-        name: 'FETCH newest 50 (UID FLAGS ENVELOPE RFC822.SIZE)',
-        command: `FETCH ${lo}:${exists} (UID FLAGS ENVELOPE RFC822.SIZE)`,
-        collect: false,
-        check: (r) => `${r.untagged} FETCH`,
-      },
-      {
-        name: 'UID SORT (REVERSE ARRIVAL) UTF-8 ALL',
-        command: 'UID SORT (REVERSE ARRIVAL) UTF-8 ALL',
-        requires: 'SORT',
-        check: (r) => `${searchResult(r).length} UIDs`,
-      },
-      { name: `SEARCH TEXT <rare word>`, command: `SEARCH TEXT ${opts.rareWord}`, check: (r) => `hits ${searchResult(r).join(',')}` },
-      { name: 'STATUS INBOX (MESSAGES UNSEEN UIDNEXT)', command: 'STATUS INBOX (MESSAGES UNSEEN UIDNEXT)', check: (r) => r.lines.join(' ').replace(/^\* STATUS /, '') },
-      // not a row of the issue: the round trip of a command that does nothing, the floor under STATUS
-      { name: 'NOOP (reference: one round trip)', command: 'NOOP', collect: false, check: (r) => r.status },
-    ];
+    const ops = singleSessionOps(exists, opts.rareWord);
     for (const op of ops) {
       if (op.requires && !capabilities.includes(op.requires)) {
         rows.push({ name: op.name, medianMs: null, runsMs: [], warmupMs: null, note: `not supported yet (no ${op.requires} capability)` });
@@ -283,68 +291,66 @@ export async function workloadB(t: Target, opts: { sessions: number; cycles: num
 
 export interface PairedRow {
   name: string;
-  /** Median round trip per server, ms, over all rounds. */
+  /** Median per server, ms, over the alternating timed runs. */
   mailroomMs: number;
   dovecotMs: number;
   samples: number;
 }
 
 /**
- * Round trips of commands that cost about one network round trip (STATUS, NOOP), with both
- * servers up at once and the commands alternating between them in short rounds (the order
- * swapped every round), so that every sample pair sees the same machine. Measured one server after
- * the other (workload (a)), such a command's median moves with the load of the moment (0.04 to
- * 0.12 ms for the same Dovecot STATUS in runs minutes apart on this shared machine), which says
- * more about the machine than about the servers.
+ * Workload (a) once more with both servers up at once, each command alternating between them
+ * (M D D M M D …, one run at a time, the order swapped every pair), so that every pair of samples
+ * sees the same machine. Measured one server after the other, a command's median moves with the
+ * load of those minutes on this shared machine (the same Dovecot STATUS: 0.04 to 0.12 ms in runs
+ * minutes apart; Mailroom's whole single-session phase ran 0.07 ms slower per round trip in one run
+ * than the alternating runs right after it), which says more about the machine than about the servers.
+ * Each command: one untimed run and the warm-up of workload (a) on both servers, then at least
+ * `runs` and at most MAX_TIMED_RUNS alternating pairs, more while they fit in 2 × TIMED_BUDGET_MS.
  */
 export async function workloadPaired(
   mailroom: Target,
   dovecot: Target,
-  opts: { rounds?: number; perRound?: number } = {},
+  opts: { runs: number; warmup: number; rareWord: string; log: (m: string) => void },
 ): Promise<PairedRow[]> {
-  const rounds = opts.rounds ?? 200;
-  const perRound = opts.perRound ?? 10;
-  const open = async (t: Target): Promise<RawImapClient> => {
+  const open = async (t: Target): Promise<{ c: RawImapClient; exists: number; capabilities: string[] }> => {
     const c = await RawImapClient.connect(t.host, t.port);
     await c.login(t.user, t.password);
-    await c.command('SELECT INBOX');
-    return c;
+    const caps = await c.command('CAPABILITY', { collect: true });
+    const capabilities = (caps.lines.find((l) => /^\* CAPABILITY /i.test(l)) ?? '').split(' ').slice(2).map((x) => x.toUpperCase());
+    const sel = await c.command('SELECT INBOX', { collect: true });
+    return { c, exists: existsOf(sel), capabilities };
   };
   const m = await open(mailroom);
   const d = await open(dovecot);
   try {
-    const commands = [
-      ['STATUS INBOX (MESSAGES UNSEEN UIDNEXT)', 'STATUS INBOX (MESSAGES UNSEEN UIDNEXT)'],
-      ['NOOP (reference: one round trip)', 'NOOP'],
-    ] as const;
-    const times = commands.map(() => ({ m: [] as number[], d: [] as number[] }));
-    // one round: a command perRound times on one server, samples kept or not
-    const round = async (k: number, c: RawImapClient, side: 'm' | 'd', keep: boolean): Promise<void> => {
-      for (let i = 0; i < perRound; i++) {
-        const r = await timed(() => c.command(commands[k]![1]));
-        if (keep) times[k]![side].push(r.ms);
+    if (m.exists !== d.exists) throw new Error(`the servers disagree on INBOX: ${m.exists} vs ${d.exists} messages`);
+    const rows: PairedRow[] = [];
+    for (const op of singleSessionOps(m.exists, opts.rareWord)) {
+      if (op.requires && !(m.capabilities.includes(op.requires) && d.capabilities.includes(op.requires))) continue;
+      const collect = op.collect ?? true;
+      const run = (c: RawImapClient) => timed(() => c.command(op.command, { collect }));
+      const checks = [op.check((await run(m.c)).value), op.check((await run(d.c)).value)];
+      // the same words, in any order (STATUS items may come in any order)
+      const words = (x: string) => x.split(/[\s()]+/).filter(Boolean).sort().join(' ');
+      if (words(checks[0]!) !== words(checks[1]!)) throw new Error(`${op.name}: the servers answered differently (${checks[0]} vs ${checks[1]})`);
+      for (const side of [m, d]) {
+        const until = performance.now() + WARMUP_BUDGET_MS;
+        for (let k = 0; k < opts.warmup && performance.now() < until; k++) await run(side.c);
       }
-    };
-    // warm-up as in workload (a), both commands: both servers were started for this phase and
-    // Node's JIT is cold (the commands share most of their code path)
-    for (const [c, side] of [[m, 'm'], [d, 'd']] as const) {
-      const until = performance.now() + WARMUP_BUDGET_MS;
-      while (performance.now() < until) for (const k of commands.keys()) await round(k, c, side, false);
-    }
-    // then each command on its own (Dovecot's NOOP syncs the mailbox, which would slow a STATUS
-    // right after it), alternating between the servers
-    for (const k of commands.keys()) {
-      for (let r = 0; r < rounds; r++) {
-        const order = r % 2 ? ([[d, 'd'], [m, 'm']] as const) : ([[m, 'm'], [d, 'd']] as const);
-        for (const [c, side] of order) await round(k, c, side, true);
+      const times = { m: [] as number[], d: [] as number[] };
+      const until = performance.now() + 2 * TIMED_BUDGET_MS;
+      for (let i = 0; i < opts.runs || (i < MAX_TIMED_RUNS && performance.now() < until); i++) {
+        const order = i % 2 ? ([[d.c, times.d], [m.c, times.m]] as const) : ([[m.c, times.m], [d.c, times.d]] as const);
+        for (const [c, into] of order) into.push((await run(c)).ms);
       }
+      rows.push({ name: op.name, mailroomMs: median(times.m), dovecotMs: median(times.d), samples: times.m.length });
+      opts.log(`  ${op.name}: Mailroom ${median(times.m).toFixed(3)} ms, Dovecot ${median(times.d).toFixed(3)} ms (${times.m.length} pairs)`);
     }
-    const rows: PairedRow[] = commands.map(([name], k) => ({ name, mailroomMs: median(times[k]!.m), dovecotMs: median(times[k]!.d), samples: times[k]!.m.length }));
-    await m.logout().catch(() => undefined);
-    await d.logout().catch(() => undefined);
+    await m.c.logout().catch(() => undefined);
+    await d.c.logout().catch(() => undefined);
     return rows;
   } finally {
-    m.close();
-    d.close();
+    m.c.close();
+    d.c.close();
   }
 }
