@@ -35,6 +35,32 @@ export function setCacheScope(client: ImapFlow, scope: string) {
   scopes.set(client, scope);
 }
 
+const changed = new WeakSet<ImapFlow>();
+
+/**
+ * Notes on `client` when the selected mailbox gains or loses messages (untagged EXISTS/EXPUNGE,
+ * during any command), for exactUidNext. Call once per connection.
+ */
+export function trackMailboxChanges(client: ImapFlow) {
+  const mark = () => changed.add(client);
+  client.on('exists', mark);
+  client.on('expunge', mark);
+  client.on('mailboxOpen', () => changed.delete(client));
+}
+
+/**
+ * Makes the selected mailbox's UIDNEXT, which the cached orders key on, current after the session
+ * saw messages arrive or leave (imapflow learns UIDNEXT only at SELECT and from fetched UIDs: an
+ * arrival plus an expunge would leave UIDNEXT and EXISTS as they were, and a cached order would
+ * miss the new message and keep the gone one). One `FETCH * (UID)`: imapflow raises its UIDNEXT
+ * past every UID it fetches.
+ */
+export async function exactUidNext(client: ImapFlow): Promise<void> {
+  if (!changed.has(client)) return;
+  changed.delete(client);
+  if (client.mailbox && client.mailbox.exists) await client.fetchOne('*', { uid: true });
+}
+
 /** The account and server a connection was named for (setCacheScope), if any. */
 export function cacheScope(client: ImapFlow): string | undefined {
   return scopes.get(client);

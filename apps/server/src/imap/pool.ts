@@ -5,7 +5,7 @@
 import { ImapFlow, type ImapFlowOptions } from 'imapflow';
 import type { Logger } from 'pino';
 import { HttpError, mailServerUnavailable } from '../errors.js';
-import { setCacheScope } from './ordering.js';
+import { setCacheScope, trackMailboxChanges } from './ordering.js';
 
 export interface ImapEndpoint {
   host: string;
@@ -42,6 +42,7 @@ export class ImapPool {
     const client = new ImapFlow(clientOptions(endpoint, account));
     // Orders and threads computed on this connection serve the account's other sessions too.
     setCacheScope(client, `${endpoint.host}:${endpoint.port} ${account.email}`);
+    trackMailboxChanges(client);
     client.on('error', (err: Error) => this.logger.warn({ err: err.message }, 'imap connection error'));
     try {
       await client.connect();

@@ -4,7 +4,7 @@ import type { Readable } from 'node:stream';
 import type { Address, Mailbox, MessageDetail, MessageListQuery, MessageListResponse, MessageSummary, ThreadResponse } from '@mailroom/shared';
 import { HttpError, notFound } from '../../errors.js';
 import { analyseStructure, hasAttachments, previewText, type AttachmentPart, type BodyPart } from '../../imap/structure.js';
-import { searchUids, sortedUids, threads } from '../../imap/ordering.js';
+import { exactUidNext, searchUids, sortedUids, threads } from '../../imap/ordering.js';
 
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
@@ -105,6 +105,7 @@ export async function listMessages(
     // The connection may not have heard of mail that arrived since its last command (it is not in
     // IDLE while in use): a NOOP brings its EXISTS/EXPUNGE state up to date before we count and cache.
     await client.noop();
+    await exactUidNext(client);
     return windowOf(client, path, query);
   });
 }
@@ -182,6 +183,7 @@ export async function prepareInbox(client: ImapFlow): Promise<void> {
 export async function listUids(client: ImapFlow, path: string, query: Pick<MessageListQuery, 'sort' | 'order' | 'q'>): Promise<number[]> {
   return withMailbox(client, path, async () => {
     await client.noop();
+    await exactUidNext(client);
     if (!client.mailbox || !client.mailbox.exists) return [];
     let ordered = await sortedUids(client, query.sort);
     if (query.q) {
