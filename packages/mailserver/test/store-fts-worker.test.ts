@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import Database from 'better-sqlite3';
@@ -156,6 +156,18 @@ describe('full-text index on a worker thread', () => {
       b.close();
     }
     expect(count(file, "SELECT count(*) FROM sqlite_master WHERE name = 'messages_fts'")).toBe(0);
+  });
+
+  it('once close() returned, nothing touches the files any more (the directory can go at once)', async () => {
+    const sub = mkdtempSync(path.join(dir, 'close-'));
+    const s = setup(path.join(sub, 'mail.sqlite'));
+    await Promise.all(Array.from({ length: 30 }, (_, i) => s.deliver('u@example.test', message(`z${i}`, `closing-text ${'pad '.repeat(2000)}`))));
+    s.close();
+    const before = readdirSync(sub).sort();
+    expect(before).toEqual(['mail.fts.sqlite', 'mail.sqlite']); // WAL files removed by the last connection
+    rmSync(sub, { recursive: true });
+    await new Promise((r) => setTimeout(r, 200));
+    expect(existsSync(sub)).toBe(false);
   });
 
   it('an in-memory store indexes on the main thread', async () => {

@@ -57,6 +57,8 @@ export function ftsPathFor(storePath: string): string {
 const MAX_INFLIGHT_CHARS = 16 * 1024 * 1024;
 /** Most jobs the writer commits in one transaction. */
 const WRITER_BATCH = 128;
+/** Longest store.close() waits for the index worker to close its databases. */
+const CLOSE_WAIT_MS = 5_000;
 /** Nice value of the index worker thread (background work; deliveries first on a busy machine). */
 const WORKER_NICE = 10;
 /** Worker failures in a row before the index is written on the main thread. */
@@ -66,7 +68,7 @@ const MAX_RESTARTS = 3;
  * The writer: applies index/delete jobs in order, several per transaction. Self-contained (no
  * reference to anything outside it), because its source text is also the worker's program.
  */
-function ftsWriter(DatabaseCtor: typeof Database, file: string, schema: string, batch: number, reply: (msg: FromWriter) => void, ownDb?: Database.Database, storeFile?: string) {
+function ftsWriter(DatabaseCtor: typeof Database, file: string, schema: string, batch: number, reply: (msg: FromWriter) => void, ownDb?: Database.Database, storeFile?: string, stopRequested: () => boolean = () => false) {
   const db = ownDb ?? new DatabaseCtor(file);
   // the store's WAL checkpoints run here, off the thread that delivers (see FtsIndex.checkpoint)
   let store: Database.Database | null = null;
@@ -103,9 +105,12 @@ function ftsWriter(DatabaseCtor: typeof Database, file: string, schema: string, 
     let wantCheckpoint = false;
     db.transaction(() => {
       while (queue.length && jobs < batch) {
+        if (stopRequested()) { close = true; break; }
         const msg = queue.shift()!;
         if (msg.type === 'index') {
           for (const j of msg.jobs) {
+            // a job not written now stays in fts_pending and is indexed after the next start
+            if (stopRequested()) { close = true; break; }
             del.run(j.id);
             ins.run(j.id, j.subject, j.sender, j.recipients, j.body);
             done.push(j.id);
@@ -126,7 +131,7 @@ function ftsWriter(DatabaseCtor: typeof Database, file: string, schema: string, 
     }).immediate();
     if (done.length) reply({ type: 'done', ids: done });
     for (const m of after) reply(m);
-    if (wantCheckpoint) {
+    if (wantCheckpoint && !close) {
       try {
         checkpoint();
       } catch {
@@ -171,6 +176,10 @@ function workerSource(): string {
 const __name = (f) => f;
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.betterSqlite3);
+// store.close() sets signal[0] and blocks until this thread closed its databases (signal[1])
+const signal = new Int32Array(workerData.signal);
+const stopRequested = () => Atomics.load(signal, 0) === 1;
+process.on('exit', () => { Atomics.store(signal, 1, 1); Atomics.notify(signal, 1); });
 // background work: a lower priority (nice) for this thread only, so that on a busy machine the
 // thread that delivers mail gets the CPU first (Linux: setpriority on a thread id)
 try {
@@ -185,14 +194,14 @@ try {
   writer = ftsWriter(Database, workerData.file, workerData.schema, workerData.batch, (m) => {
     parentPort.postMessage(m);
     if (m.type === 'error') process.exit(1);
-  }, undefined, workerData.storeFile);
+  }, undefined, workerData.storeFile, stopRequested);
 } catch (err) {
   parentPort.postMessage({ type: 'error', message: String(err && err.message || err) });
   process.exit(1);
 }
 parentPort.on('message', (m) => {
   writer.post(m);
-  if (m.type === 'close') setImmediate(() => parentPort.close());
+  if (m.type === 'close') setImmediate(() => process.exit(0));
 });
 `;
 }
@@ -463,9 +472,10 @@ export class FtsIndex {
       return { post: (m) => writer.post(m), stop: () => writer.post({ type: 'close' }) };
     }
     const require = createRequire(import.meta.url);
+    const signal = new Int32Array(new SharedArrayBuffer(8));
     const worker = new Worker(workerSource(), {
       eval: true,
-      workerData: { betterSqlite3: require.resolve('better-sqlite3'), file: ftsPathFor(this.opts.storePath), schema: FTS_SCHEMA_SQL, batch: WRITER_BATCH, storeFile: this.opts.storePath, nice: WORKER_NICE },
+      workerData: { signal: signal.buffer, betterSqlite3: require.resolve('better-sqlite3'), file: ftsPathFor(this.opts.storePath), schema: FTS_SCHEMA_SQL, batch: WRITER_BATCH, storeFile: this.opts.storePath, nice: WORKER_NICE },
     });
     worker.unref();
     let gone = false;
@@ -487,7 +497,11 @@ export class FtsIndex {
       },
       stop: () => {
         gone = true;
+        // the worker stops after the entry it is writing and closes its databases; waiting for
+        // that (at most CLOSE_WAIT_MS) means nothing touches the files once store.close() returned
+        Atomics.store(signal, 0, 1);
         worker.postMessage({ type: 'close' });
+        Atomics.wait(signal, 1, 0, CLOSE_WAIT_MS);
       },
     };
   }
