@@ -118,4 +118,29 @@ describe('sign-in', () => {
     // the full window replaced the first one; no other window was asked for
     expect(requests.filter((r) => r.path.includes('/messages?')).length).toBe(2);
   });
+
+  it('shows the first window the sign-in answer brings (INBOX unchanged) without asking for it', async () => {
+    let signedIn = false;
+    const inbox = { mailbox: 'INBOX', total: 2, offset: 0, limit: 100, sort: 'date', order: 'desc', messages: [2, 1].map((uid) => summary(uid, { preview: `Preview of ${uid}` })) };
+    const { requests } = mockApi({
+      'GET /api/session': () =>
+        signedIn ? { status: 200, body: { user: { email: 'alice@example.test' } } } : { status: 401, body: { error: { code: 'unauthorized', message: 'no' } } },
+      'POST /api/session': () => {
+        signedIn = true;
+        return { status: 200, body: { user: { email: 'alice@example.test' }, preferences: { conversationView: false }, inbox } };
+      },
+      'GET /api/mailboxes': json({ mailboxes: [mailbox('INBOX', { name: 'INBOX', specialUse: '\\Inbox', total: 2 })] }),
+      'GET /api/mailboxes/INBOX/messages': json({ mailbox: 'INBOX', total: 0, offset: 0, limit: 100, messages: [] }),
+    });
+    renderApp(<App />);
+    const user = userEvent.setup();
+    await user.type(await screen.findByLabelText('Email'), 'alice@example.test');
+    await user.type(screen.getByLabelText('Password'), 'secret');
+    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+
+    expect(await screen.findByRole('option', { name: /Subject 2/ })).toBeTruthy();
+    expect(screen.getByText('Preview of 2')).toBeTruthy();
+    expect(await screen.findByRole('button', { name: /^Inbox/ })).toBeTruthy();
+    expect(requests.filter((r) => r.path.includes('/messages?'))).toEqual([]);
+  });
 });
