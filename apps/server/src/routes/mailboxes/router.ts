@@ -10,7 +10,7 @@ import { accountOf, requireSession } from '../../session/middleware.js';
 import { parseBody, parseUid } from '../validate.js';
 import { runAction } from './actions.js';
 import { afterFirstScreen, firstScreenWindow } from './first-screen.js';
-import { FIRST_WINDOW_SIZE, refreshFirstWindow, scheduleFirstWindowRefresh } from './first-window.js';
+import { FIRST_WINDOW_SIZE, refreshFirstWindow, scheduleFirstWindowRefresh, sessionRequestEnded, sessionRequestStarted } from './first-window.js';
 import { createMailbox, deleteMailbox, emptyMailbox, quota, updateMailbox } from './folders.js';
 import { fetchMessage, getMessage, getThread, listMailboxes, listMessages, listUids, streamAttachment, updateFlags, withMailbox } from './service.js';
 import { analyseStructure } from '../../imap/structure.js';
@@ -51,12 +51,13 @@ export function mailboxesRouter(ctx: AppContext): Router {
       (req.query.sort ?? 'date') === 'date' &&
       (req.query.order ?? 'desc') === 'desc' &&
       !req.query.q;
-    if (req.method !== 'GET' || reading || firstWindow) {
-      // on 'close': also when the browser went away before the answer (the work was done anyway)
-      res.on('close', () => {
-        if (res.statusCode < 400 && req.session) keepFirstWindow(req);
-      });
-    }
+    const id = req.session!.id;
+    sessionRequestStarted(id);
+    // on 'close': also when the browser went away before the answer (the work was done anyway)
+    res.on('close', () => {
+      if ((req.method !== 'GET' || reading || firstWindow) && res.statusCode < 400) keepFirstWindow(req);
+      sessionRequestEnded(id);
+    });
     next();
   });
 
