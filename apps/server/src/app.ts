@@ -72,7 +72,8 @@ export function createContext(config: Config, logger: Logger): AppContext {
     logger: logger.child({ component: 'outbox' }),
   });
   const uploads = new UploadStore(uploadsDir, config.maxMessageBytes);
-  const stopPurge = startUploadPurge({ uploads, logger });
+  const identities = new SqliteIdentities(webmailDb);
+  const stopPurge = startUploadPurge({ uploads, identities, logger });
   cleanups.unshift(async () => stopPurge());
   outbox.start();
   return {
@@ -89,7 +90,7 @@ export function createContext(config: Config, logger: Logger): AppContext {
     metrics,
     preferences: new SqlitePreferences(webmailDb),
     uploads,
-    identities: new SqliteIdentities(webmailDb),
+    identities,
     contacts,
     outbox,
     cleanups,

@@ -18,11 +18,16 @@ export interface IdentityRepository {
   update(user: string, id: string, change: IdentityUpdate): Promise<Identity | null>;
   /** false when there is no such identity; throws HttpError 409 for the last one. */
   remove(user: string, id: string): Promise<boolean>;
+  /** The uploads (`/api/uploads/ID`) that signatures show as images, of every user: kept, not purged. */
+  signatureUploads(): Array<{ user: string; id: string }>;
   close(): void;
 }
 
 /** Most identities one user may keep (a bound against runaway clients). */
 export const MAX_IDENTITIES_PER_USER = 100;
+
+/** An image of ours in a signature: `src="/api/uploads/ID"`, also behind an origin. */
+const SIGNATURE_UPLOAD = /\bsrc\s*=\s*["'](?:https?:\/\/[^"'/]+)?\/api\/uploads\/([A-Za-z0-9_-]{10,64})["']/gi;
 
 const SAFE_STYLE = [/^[#a-z0-9(),.%\s-]{1,64}$/i];
 
@@ -198,6 +203,13 @@ export class SqliteIdentities implements IdentityRepository {
       if (row.is_default === 1) this.setDefault(key, rows.find((r) => r.id !== id)!.id);
       return true;
     })();
+  }
+
+  signatureUploads(): Array<{ user: string; id: string }> {
+    const out: Array<{ user: string; id: string }> = [];
+    const rows = this.db.prepare("SELECT user, signature_html FROM identities WHERE signature_html LIKE '%/api/uploads/%'").all() as Array<{ user: string; signature_html: string }>;
+    for (const r of rows) for (const m of r.signature_html.matchAll(SIGNATURE_UPLOAD)) out.push({ user: r.user, id: m[1]! });
+    return out;
   }
 
   private setDefault(user: string, id: string) {

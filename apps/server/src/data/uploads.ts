@@ -113,14 +113,20 @@ export class UploadStore {
     await rm(p.data, { force: true });
   }
 
-  /** Removes uploads older than `maxAgeMs`; returns how many. */
-  async purge(maxAgeMs: number, now = Date.now()): Promise<number> {
+  /**
+   * Removes uploads older than `maxAgeMs`, except those in `keep` (owner and id: images that
+   * signatures show, which must outlive the compose that uploaded them); returns how many.
+   */
+  async purge(maxAgeMs: number, now = Date.now(), keep: Iterable<{ user: string; id: string }> = []): Promise<number> {
     let removed = 0;
+    const kept = new Set<string>();
+    for (const k of keep) kept.add(path.join(path.basename(this.ownerDir(k.user)), k.id));
     const owners = await readdir(this.dir).catch(() => [] as string[]);
     for (const owner of owners) {
       const dir = path.join(this.dir, owner);
       const files = await readdir(dir).catch(() => [] as string[]);
       for (const file of files) {
+        if (kept.has(path.join(owner, file.replace(/\.(bin|json)$/, '')))) continue;
         const full = path.join(dir, file);
         const info = await stat(full).catch(() => null);
         if (info && now - info.mtimeMs > maxAgeMs) {

@@ -96,10 +96,12 @@ export function uploadsRouter(ctx: AppContext): Router {
   return router;
 }
 
-/** Removes old uploads every hour; returns the function that stops it. */
-export function startUploadPurge(ctx: Pick<AppContext, 'uploads' | 'logger'>, maxAgeMs = UPLOAD_MAX_AGE_MS, everyMs = UPLOAD_PURGE_INTERVAL_MS): () => void {
+/** Removes old uploads every hour, except signature images; returns the function that stops it. */
+export function startUploadPurge(ctx: Pick<AppContext, 'uploads' | 'identities' | 'logger'>, maxAgeMs = UPLOAD_MAX_AGE_MS, everyMs = UPLOAD_PURGE_INTERVAL_MS): () => void {
   const run = () =>
-    void ctx.uploads.purge(maxAgeMs).then(
+    void Promise.resolve()
+      .then(() => ctx.uploads.purge(maxAgeMs, Date.now(), ctx.identities.signatureUploads()))
+      .then(
       (removed) => removed && ctx.logger.info({ removed }, 'old uploads removed'),
       (err: unknown) => ctx.logger.warn({ err }, 'upload purge failed'),
     );
