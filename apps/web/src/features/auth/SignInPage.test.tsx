@@ -9,6 +9,16 @@ afterEach(() => {
   document.cookie = 'mr_csrf=; expires=Thu, 01 Jan 1970 00:00:00 GMT';
 });
 
+/** Renders the app and signs in as alice through the form. */
+async function signInThroughTheForm() {
+  renderApp(<App />);
+  const user = userEvent.setup();
+  await user.type(await screen.findByLabelText('Email'), 'alice@example.test');
+  await user.type(screen.getByLabelText('Password'), 'secret');
+  await user.click(screen.getByRole('button', { name: 'Sign in' }));
+  return user;
+}
+
 describe('sign-in', () => {
   it('shows the server message when the login fails and stays signed out', async () => {
     const { requests } = mockApi({
@@ -53,11 +63,7 @@ describe('sign-in', () => {
       'GET /api/mailboxes': json({ mailboxes: [mailbox('INBOX', { name: 'INBOX', specialUse: '\\Inbox' })] }),
       'GET /api/mailboxes/INBOX/messages': json({ mailbox: 'INBOX', total: 0, page: 1, pageSize: 50, messages: [] }),
     });
-    renderApp(<App />);
-    const user = userEvent.setup();
-    await user.type(await screen.findByLabelText('Email'), 'alice@example.test');
-    await user.type(screen.getByLabelText('Password'), 'secret');
-    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+    const user = await signInThroughTheForm();
 
     const signOut = await screen.findByRole('button', { name: 'Sign out' });
     expect(await screen.findByRole('button', { name: /^Inbox/ })).toBeTruthy();
@@ -96,11 +102,7 @@ describe('sign-in', () => {
         return { status: 200, body: window(true) };
       },
     });
-    renderApp(<App />);
-    const user = userEvent.setup();
-    await user.type(await screen.findByLabelText('Email'), 'alice@example.test');
-    await user.type(screen.getByLabelText('Password'), 'secret');
-    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+    await signInThroughTheForm();
 
     expect(await screen.findByRole('option', { name: /Subject 2/ })).toBeTruthy();
     expect(screen.queryByText('Preview of 2')).toBeNull();
@@ -132,11 +134,7 @@ describe('sign-in', () => {
       'GET /api/mailboxes': json({ mailboxes: [mailbox('INBOX', { name: 'INBOX', specialUse: '\\Inbox', total: 2 })] }),
       'GET /api/mailboxes/INBOX/messages': json({ mailbox: 'INBOX', total: 0, offset: 0, limit: 100, messages: [] }),
     });
-    renderApp(<App />);
-    const user = userEvent.setup();
-    await user.type(await screen.findByLabelText('Email'), 'alice@example.test');
-    await user.type(screen.getByLabelText('Password'), 'secret');
-    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+    await signInThroughTheForm();
 
     expect(await screen.findByRole('option', { name: /Subject 2/ })).toBeTruthy();
     expect(screen.getByText('Preview of 2')).toBeTruthy();
