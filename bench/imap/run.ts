@@ -40,7 +40,8 @@ const USAGE = `usage: npm run bench -- imap [options]
   --messages N     INBOX size (default 100000; Sent gets up to 10% on top)
   --runs N         at least N timed runs per command after one cold run (default 5; single-session
                    commands get more while they fit in 1 s, at most 200)
-  --warmup N       further untimed runs of each single-session command before the timed ones, at most 1 s of them (default 200)
+  --warmup N       further untimed runs of each single-session command before the timed ones (default 200),
+                   and at least 0.5 s of them, at most 1 s
   --sessions N     concurrent sessions in the mixed workload (default 20)
   --cycles N       cycles per session in the mixed workload, 8 operations each (default 10)
   --only NAME      run one server only: mailroom or dovecot
@@ -349,7 +350,7 @@ function updateReadme(r: Report, table: string, resultFile: string): void {
   const block = [
     `Measured ${r.date.slice(0, 16).replace('T', ' ')} UTC on ${mc.cpus} × ${mc.cpuModel}, ${(mc.memoryMb / 1024).toFixed(1)} GB RAM, Linux ${mc.kernel}, Node ${mc.node}; ` +
       `${d ? `Dovecot ${d.version.split(' ')[0]}` : 'Dovecot not run'}. INBOX ${r.load.inbox} messages + Sent ${r.load.sent} ` +
-      `(${(r.load.bytes / 1024 / 1024).toFixed(0)} MB), median of at least ${r.options.runs} timed runs (as many as fit in 1 s, at most 200) after one cold run and up to ${r.options.warmup ?? 0} warm-up runs (at most 1 s); mixed workload ` +
+      `(${(r.load.bytes / 1024 / 1024).toFixed(0)} MB), median of at least ${r.options.runs} timed runs (as many as fit in 1 s, at most 200) after one cold run and ${r.options.warmup ?? 0} warm-up runs, at least 0.5 s of them (at most 1 s); mixed workload ` +
       `${r.options.sessions} sessions × ${r.options.cycles} cycles. Raw data: [${resultFile}](${resultFile}).`,
     '',
     table,

@@ -91,6 +91,25 @@ export interface SessionSetup {
 /** Longest warm-up per command and server, ms. */
 const WARMUP_BUDGET_MS = 1000;
 /**
+ * Shortest warm-up per command and server, ms, when `warmup` > 0: 200 runs of a 0.05 ms STATUS
+ * took 10–20 ms, and the command's timed runs then still measured the aftermath of the command
+ * before it (100,000-message SEARCH TEXT: garbage collection, the page cache refilled after
+ * Dovecot read its whole Maildir). A fast command keeps running untimed until this much time
+ * has passed.
+ */
+const WARMUP_MIN_MS = 500;
+
+/** Untimed runs: at least `count` (if they fit in WARMUP_BUDGET_MS) and at least WARMUP_MIN_MS of them. */
+async function warmUp(count: number, run: () => Promise<unknown>): Promise<void> {
+  if (count <= 0) return;
+  const start = performance.now();
+  for (let k = 0; ; k++) {
+    const now = performance.now();
+    if (now - start >= WARMUP_BUDGET_MS || (k >= count && now - start >= WARMUP_MIN_MS)) return;
+    await run();
+  }
+}
+/**
  * Timed runs per command beyond `--runs`: more while they fit in this many ms, at most
  * MAX_TIMED_RUNS. A sub-millisecond command (STATUS) gets ~200 samples instead of 5, whose median
  * moved by ±50 % between runs on this shared machine; a 200 ms SEARCH still gets `--runs`.
@@ -100,7 +119,8 @@ const MAX_TIMED_RUNS = 200;
 
 /**
  * Workload (a): single session, one command at a time; each command once untimed (the cold first
- * run, reported apart), then up to `warmup` more untimed runs (at most WARMUP_BUDGET_MS), then
+ * run, reported apart), then `warmup` more untimed runs and at least WARMUP_MIN_MS of them (at most
+ * WARMUP_BUDGET_MS in all), then
  * at least `runs` timed runs (more while they fit in TIMED_BUDGET_MS), reporting the median. The warm-up lets the timed runs measure a server in
  * use on both sides alike (Node's JIT optimises a command's code only after it ran some hundred
  * times; Dovecot's caches warm up too).
@@ -163,9 +183,7 @@ export async function workloadA(
         runs.push(r.ms);
         check = op.check(r.value);
         if (i === 0) {
-          // warm-up: up to `warmup` runs, stopping after WARMUP_BUDGET_MS (slow commands need few)
-          const until = performance.now() + WARMUP_BUDGET_MS;
-          for (let k = 0; k < opts.warmup && performance.now() < until; k++) await client.command(op.command, { collect, allowFail: true });
+          await warmUp(opts.warmup, () => client.command(op.command, { collect, allowFail: true }));
           timedUntil = performance.now() + TIMED_BUDGET_MS;
         }
       }
@@ -333,10 +351,7 @@ export async function workloadPaired(
       // the same words, in any order (STATUS items may come in any order)
       const words = (x: string) => x.split(/[\s()]+/).filter(Boolean).sort().join(' ');
       if (words(checks[0]!) !== words(checks[1]!)) throw new Error(`${op.name}: the servers answered differently (${checks[0]} vs ${checks[1]})`);
-      for (const side of [m, d]) {
-        const until = performance.now() + WARMUP_BUDGET_MS;
-        for (let k = 0; k < opts.warmup && performance.now() < until; k++) await run(side.c);
-      }
+      for (const side of [m, d]) await warmUp(opts.warmup, () => run(side.c));
       const times = { m: [] as number[], d: [] as number[] };
       const until = performance.now() + 2 * TIMED_BUDGET_MS;
       for (let i = 0; i < opts.runs || (i < MAX_TIMED_RUNS && performance.now() < until); i++) {
