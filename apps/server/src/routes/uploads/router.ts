@@ -96,11 +96,15 @@ export function uploadsRouter(ctx: AppContext): Router {
   return router;
 }
 
-/** Removes old uploads every hour, except signature images; returns the function that stops it. */
+/** Removes uploads older than `maxAgeMs`, except the images that signatures show; returns how many. */
+export async function purgeUploads(ctx: Pick<AppContext, 'uploads' | 'identities'>, maxAgeMs: number, now = Date.now()): Promise<number> {
+  return ctx.uploads.purge(maxAgeMs, now, ctx.identities.signatureUploads());
+}
+
+/** Removes old uploads every hour (purgeUploads); returns the function that stops it. */
 export function startUploadPurge(ctx: Pick<AppContext, 'uploads' | 'identities' | 'logger'>, maxAgeMs = UPLOAD_MAX_AGE_MS, everyMs = UPLOAD_PURGE_INTERVAL_MS): () => void {
   const run = () =>
-    void Promise.resolve()
-      .then(() => ctx.uploads.purge(maxAgeMs, Date.now(), ctx.identities.signatureUploads()))
+    void purgeUploads(ctx, maxAgeMs)
       .then(
       (removed) => removed && ctx.logger.info({ removed }, 'old uploads removed'),
       (err: unknown) => ctx.logger.warn({ err }, 'upload purge failed'),
