@@ -180,6 +180,11 @@ function lazyRecord(meta: MessageMeta, envelope: string, bodystructure: string, 
   return rec;
 }
 
+/** SQL function icontains(hay, needle): 1 when hay, lower-cased, contains needle (already lower case). */
+function icontains(hay: unknown, needle: unknown): number {
+  return typeof hay === 'string' && typeof needle === 'string' && hay.toLowerCase().includes(needle) ? 1 : 0;
+}
+
 export interface OpenStoreOptions {
   path: string; // sqlite file path, or ':memory:'
   /** Write the full-text index on the main thread instead of a worker (tests) */
@@ -210,7 +215,7 @@ export function openStore(opts: OpenStoreOptions): MailStore {
     if (!hasCounters) db.exec(RECOUNT_SQL);
   }).immediate();
   db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run('schema_version', String(SCHEMA_VERSION));
-  db.function('icontains', { deterministic: true }, (hay: unknown, needle: unknown) => (typeof hay === 'string' && typeof needle === 'string' && hay.toLowerCase().includes(needle) ? 1 : 0));
+  db.function('icontains', { deterministic: true }, icontains);
   db.function('header_contains', { deterministic: true }, (headers: unknown, field: unknown, needle: unknown) => {
     if (typeof headers !== 'string' || typeof field !== 'string' || typeof needle !== 'string') return 0;
     const prefix = field.toLowerCase() + ':';
@@ -548,7 +553,6 @@ export function openStore(opts: OpenStoreOptions): MailStore {
     }, FTS_PENDING_DELETE_MS);
     pendingDeleteTimer.unref();
   }
-  const blobById = db.prepare<[number], Buffer>('SELECT raw FROM blobs WHERE message_id = ?').pluck();
   const fts = new FtsIndex(
     {
       storePath: opts.path,
@@ -557,7 +561,7 @@ export function openStore(opts: OpenStoreOptions): MailStore {
       maxInflightChars: opts.ftsMaxInflightChars,
       pendingAfter: (after, limit) => st.ftsPendingAfter.all(after, limit),
       textOf: (id) => {
-        const raw = blobById.get(id);
+        const raw = st.blobById.get(id);
         return raw ? ftsTextOf(raw) : null;
       },
       onIndexed: (ids) => {
@@ -579,7 +583,7 @@ export function openStore(opts: OpenStoreOptions): MailStore {
     lastCheckpointAt = now;
     fts.checkpoint();
   }
-  fts.db.function('icontains', { deterministic: true }, (hay: unknown, needle: unknown) => (typeof hay === 'string' && typeof needle === 'string' && hay.toLowerCase().includes(needle) ? 1 : 0));
+  fts.db.function('icontains', { deterministic: true }, icontains);
   checkFtsIndex();
 
   /**
