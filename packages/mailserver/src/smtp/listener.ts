@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
+import { installFastDataScanner } from './data-scanner.js';
 import type { DeliveryTracker } from './delivery.js';
 import { ConnectionLimiter, DEFAULT_LIMITS, type SmtpLimits } from './limits.js';
 
@@ -42,6 +43,8 @@ interface ConnectionInternals {
   name: string;
   _server: { options: { maxClients?: number }; connections: Set<unknown> };
   send(code: number, data?: string | string[], context?: string | false): void;
+  /** The connection's command/DATA parser, an SMTPStream. */
+  _parser: object;
   init(): void;
   _setListeners(callback: () => void): void;
   connectionReady(): void;
@@ -53,9 +56,12 @@ interface ConnectionInternals {
  *   ENHANCEDSTATUSCODES is advertised; our own replies carry the precise code already, so the
  *   generic one is left out for them (exactly one code per reply);
  * - the greeting delay: smtp-server waits a hard-coded 100 ms before the greeting (its
- *   SMTPConnection.init); here the wait is `delayMs`, and none for exempt (loopback) clients.
+ *   SMTPConnection.init); here the wait is `delayMs`, and none for exempt (loopback) clients;
+ * - the DATA scanner: the parser's class gets the indexOf-based scanner of data-scanner.ts (once
+ *   per class; a no-op with another smtp-server version, which keeps its own).
  */
-function tuneConnection(connection: ConnectionInternals, delayMs: number, exempt: Set<string>): void {
+function tuneConnection(connection: ConnectionInternals, delayMs: number, exempt: Set<string>, logger: Logger | undefined): void {
+  installFastDataScanner(Object.getPrototypeOf(connection._parser) as object, logger);
   const send = connection.send.bind(connection);
   connection.send = (code, data, context) => {
     const first = Array.isArray(data) ? data[0] : data;
@@ -154,7 +160,7 @@ export async function startListener(
   const add = connections.add.bind(connections);
   // smtp-server adds each new connection here before it calls its init()
   connections.add = (connection: unknown) => {
-    tuneConnection(connection as ConnectionInternals, delayMs, exempt);
+    tuneConnection(connection as ConnectionInternals, delayMs, exempt, role.logger);
     return add(connection);
   };
   const port = await new Promise<number>((resolve, reject) => {
