@@ -12,6 +12,7 @@ import {
   fingerprintMismatches,
   originalFeedDataStream,
 } from '../src/smtp/data-scanner.js';
+import { hasSmugglingSequence } from '../src/smtp/delivery.js';
 import { mailbox } from './queue-helpers.js';
 import { RawSmtp } from './relay-helpers.js';
 
@@ -170,6 +171,38 @@ describe('fast DATA scanner against smtp-server 3.21.6', () => {
   });
 });
 
+/** hasSmugglingSequence as it was, a regular expression over the message as a latin1 string (the reference). */
+function smugglingByRegExp(raw: Buffer): boolean {
+  const text = raw.toString('latin1');
+  if (/^\.(?:\n|\r(?!\n))/.test(text)) return true;
+  const re = /(?:\r\n|\n|\r)\.(?:\r\n|\n|\r)/g;
+  for (let m = re.exec(text); m; m = re.exec(text)) {
+    if (m[0] !== '\r\n.\r\n') return true;
+    re.lastIndex = m.index + 2;
+  }
+  return false;
+}
+
+describe('the smuggling check (byte searches) against the regular expression it replaced', () => {
+  it('same answer on 20000 random messages', () => {
+    const rand = prng(51764);
+    const pieces = ['.', '\r', '\n', '\r\n', 'a', '\r\n.\r\n', '\n.', '\r.', 'x y'];
+    let smuggling = 0;
+    for (let n = 0; n < 20_000; n++) {
+      let s = '';
+      const len = Math.floor(rand() * 12);
+      for (let i = 0; i < len; i++) s += pieces[Math.floor(rand() * pieces.length)]!;
+      const raw = Buffer.from(s, 'latin1');
+      const expected = smugglingByRegExp(raw);
+      if (expected) smuggling++;
+      expect(hasSmugglingSequence(raw), JSON.stringify(s)).toBe(expected);
+    }
+    // both answers occur often
+    expect(smuggling).toBeGreaterThan(2000);
+    expect(smuggling).toBeLessThan(18_000);
+  });
+});
+
 describe('the MX listener runs the fast scanner', () => {
   let dir: string;
   let store: MailStore;
@@ -180,6 +213,7 @@ describe('the MX listener runs the fast scanner', () => {
     store = openStore({ path: path.join(dir, 'mail.sqlite') });
     store.addDomain('example.test');
     store.createUser('carol@example.test', 'pw');
+    store.createUser('dave@example.test', 'pw');
     mx = await startInboundSmtp({ store, host: '127.0.0.1', port: 0, hostname: 'mx.example.test', maxMessageBytes: 1024 * 1024, authChecks: false });
   });
 
@@ -207,5 +241,31 @@ describe('the MX listener runs the fast scanner', () => {
     const messages = await mailbox(store, 'carol@example.test');
     expect(messages).toHaveLength(1);
     expect(messages[0]!.toString('latin1')).toContain('\r\n\r\n.\r\n..leading dots\r\nlast line\r\n');
+  });
+
+  it('each recipient gets its own trace fields in front of the same message (two users, one DATA)', async () => {
+    const body = `From: a@sender.example\r\nSubject: two\r\n\r\n${'0123456789'.repeat(20_000)}\r\n`;
+    const { client } = await RawSmtp.connect(mx.port);
+    try {
+      await client.command('EHLO client.example');
+      expect((await client.command('MAIL FROM:<a@sender.example>')).code).toBe(250);
+      expect((await client.command('RCPT TO:<dave@example.test>')).code).toBe(250);
+      expect((await client.command('RCPT TO:<carol+x@example.test>')).code).toBe(250);
+      expect((await client.command('DATA')).code).toBe(354);
+      client.write(`${body}.\r\n`);
+      expect((await client.reply()).code).toBe(250);
+    } finally {
+      client.close();
+    }
+    const dave = (await mailbox(store, 'dave@example.test')).map((b) => b.toString('latin1'));
+    const carol = (await mailbox(store, 'carol@example.test')).map((b) => b.toString('latin1'));
+    expect(dave).toHaveLength(1);
+    const last = carol.at(-1)!;
+    for (const [copy, rcpt] of [[dave[0]!, 'dave@example.test'], [last, 'carol+x@example.test']] as const) {
+      expect(copy.startsWith('Return-Path: <a@sender.example>\r\nReceived: from client.example')).toBe(true);
+      expect(copy).toContain(`\tfor <${rcpt}>; `);
+      expect(copy.indexOf('for <')).toBe(copy.lastIndexOf('for <'));
+      expect(copy.slice(copy.indexOf('From: a@sender.example'))).toBe(body);
+    }
   });
 });

@@ -78,6 +78,9 @@ export function relayTrick(address: string): SmtpError | null {
   return null;
 }
 
+const CR_DOT = Buffer.from('\r.', 'latin1');
+const LF_DOT = Buffer.from('\n.', 'latin1');
+
 /**
  * SMTP smuggling (CVE-2023-51764 class): a line holding only a dot with a bare LF or bare CR
  * next to it is an end-of-data sequence to some servers and not to others. smtp-server only
@@ -85,12 +88,22 @@ export function relayTrick(address: string): SmtpError | null {
  * cannot be relayed to a server that would split it.
  */
 export function hasSmugglingSequence(raw: Buffer): boolean {
-  const text = raw.toString('latin1');
-  if (/^\.(?:\n|\r(?!\n))/.test(text)) return true;
-  const re = /(?:\r\n|\n|\r)\.(?:\r\n|\n|\r)/g;
-  for (let m = re.exec(text); m; m = re.exec(text)) {
-    if (m[0] !== '\r\n.\r\n') return true;
-    re.lastIndex = m.index + 2; // past this CRLF, so its LF is not read as a bare one
+  // (byte searches instead of a regular expression over the message as a latin1 string: the same
+  // answer, test/smtp-data-scanner.test.ts compares the two, without a 100 KB string per message)
+  const CR = 0x0d;
+  const LF = 0x0a;
+  // a first line holding only a dot, ended by a bare LF or a bare CR
+  if (raw[0] === 0x2e && (raw[1] === LF || (raw[1] === CR && raw[2] !== LF))) return true;
+  // a dot after a bare CR, followed by a line end of any kind
+  for (let p = raw.indexOf(CR_DOT); p !== -1; p = raw.indexOf(CR_DOT, p + 1)) {
+    const next = raw[p + 2];
+    if (next === CR || next === LF) return true;
+  }
+  // a dot after an LF, followed by a line end of any kind: only CRLF . CRLF is a real one
+  for (let p = raw.indexOf(LF_DOT); p !== -1; p = raw.indexOf(LF_DOT, p + 1)) {
+    const next = raw[p + 2];
+    if (next !== CR && next !== LF) continue;
+    if (!(p > 0 && raw[p - 1] === CR && next === CR && raw[p + 3] === LF)) return true;
   }
   return false;
 }
@@ -100,18 +113,53 @@ export function noSuchUser(address: string): SmtpError {
 }
 
 /**
+ * Bytes kept free in front of a received message for the Return-Path and Received fields of its
+ * first local copy (see withTrace): a 100 KB message is then copied once after the socket, not twice.
+ */
+const TRACE_HEADROOM = 1024;
+/** A message read by readMessage → the buffer it lies in, TRACE_HEADROOM bytes before it; deleted once used. */
+const headroomOf = new WeakMap<Buffer, Buffer>();
+
+/**
  * Reads the DATA stream into one buffer. Returns null when the message went over the size
  * limit (smtp-server then answers 552 itself because `rejectOversized` is set).
  */
 export async function readMessage(stream: SMTPServerDataStream): Promise<Buffer | null> {
   const chunks: Buffer[] = [];
+  let length = 0;
   stream.on('data', (chunk: Buffer) => {
-    if (!stream.sizeExceeded) chunks.push(chunk);
+    if (stream.sizeExceeded) return;
+    chunks.push(chunk);
+    length += chunk.length;
   });
   await once(stream, 'end');
   if (stream.sizeExceeded) return null;
-  return Buffer.concat(chunks);
+  const framed = Buffer.allocUnsafe(TRACE_HEADROOM + length);
+  let at = TRACE_HEADROOM;
+  for (const chunk of chunks) at += chunk.copy(framed, at);
+  const raw = framed.subarray(TRACE_HEADROOM);
+  headroomOf.set(raw, framed);
+  return raw;
 }
+
+/**
+ * `trace` followed by `raw`, as a new buffer; for the first copy of a message from readMessage,
+ * the trace fields are written into the free bytes in front of it instead (nothing else ever
+ * reads or writes those bytes, and `raw` itself is not changed).
+ */
+function withTrace(trace: string, raw: Buffer): Buffer {
+  const framed = headroomOf.get(raw);
+  const length = Buffer.byteLength(trace, 'utf8');
+  if (framed && length <= TRACE_HEADROOM) {
+    headroomOf.delete(raw);
+    framed.write(trace, TRACE_HEADROOM - length, length, 'utf8');
+    return framed.subarray(TRACE_HEADROOM - length);
+  }
+  return Buffer.concat([Buffer.from(trace, 'utf8'), raw]);
+}
+
+/** Local users found for accepted RCPT TO addresses (smtp-server's address objects), so that DATA does not look them up again. */
+const localAtRcpt = new WeakMap<object, UserRecord>();
 
 export interface TraceInfo {
   /** Greeting name of this server. */
@@ -185,7 +233,7 @@ export async function deliverLocal(opts: {
   for (const rcpt of opts.recipients) {
     if (seen.has(rcpt.user.id)) continue;
     seen.add(rcpt.user.id);
-    const copy = Buffer.concat([Buffer.from(traceHeaders(opts.trace, rcpt.address), 'utf8'), opts.raw]);
+    const copy = withTrace(traceHeaders(opts.trace, rcpt.address), opts.raw);
     try {
       const result = await opts.store.deliver(rcpt.user.email, copy, { internalDate: opts.trace.receivedAt });
       opts.logger?.info(
@@ -240,7 +288,7 @@ export function handleData(opts: {
   const { store, session, logger } = opts;
   const receivedAt = new Date();
   const mailFrom = session.envelope.mailFrom ? session.envelope.mailFrom.address : '';
-  const rcptTo = session.envelope.rcptTo.map((r) => r.address);
+  const rcptTo = session.envelope.rcptTo.map((r) => ({ address: r.address, user: localAtRcpt.get(r) }));
   const work = (async () => {
     const raw = await readMessage(opts.stream);
     if (!raw) return; // over the size limit: smtp-server answers 552 (rejectOversized)
@@ -252,7 +300,11 @@ export function handleData(opts: {
     const message = opts.transform ? await opts.transform(raw, receivedAt) : raw;
     const recipients: LocalDelivery[] = [];
     const remote: string[] = [];
-    for (const address of rcptTo) {
+    for (const { address, user } of rcptTo) {
+      if (user) {
+        recipients.push({ address, user });
+        continue;
+      }
       const resolved = resolveRecipient(store, address);
       if (resolved.kind === 'local') recipients.push({ address, user: resolved.user });
       else if (resolved.kind === 'remote' && opts.enqueueRemote) remote.push(address);
@@ -287,17 +339,20 @@ export function handleData(opts: {
  * RCPT TO policy shared by both listeners: local users, their aliases and +tags are accepted,
  * unknown local users get 550 5.1.1, other domains get `remoteError`. A local recipient whose
  * mailbox is full gets 452 4.2.2 here already (RFC 1870 section 6.1), and one whose quota the
- * declared SIZE can never fit gets 552 5.2.2.
+ * declared SIZE can never fit gets 552 5.2.2. With `rcpt` (smtp-server's address object), an
+ * accepted local recipient is remembered for handleData, which then does not resolve it again.
  */
 export async function checkRecipient(
   store: MailStore,
-  address: string,
+  recipient: string | { address: string },
   /** The refusal for another domain's address; a function so that no Error is built (with its stack trace) for every RCPT. */
   remoteError: SmtpError | null | (() => SmtpError | null),
   session: SMTPServerSession,
   logger: Logger | undefined,
   maxRecipients = MAX_RECIPIENTS,
 ): Promise<SmtpError | null> {
+  const rcpt = typeof recipient === 'string' ? null : recipient;
+  const address = rcpt ? rcpt.address : (recipient as string);
   if (session.envelope.rcptTo.length >= maxRecipients) {
     return new SmtpError(452, '4.5.3 Too many recipients');
   }
@@ -309,8 +364,11 @@ export async function checkRecipient(
       if (trick) return trick;
     }
     switch (resolved.kind) {
-      case 'local':
-        return await quotaRefusal(store, resolved.user, address, session, logger);
+      case 'local': {
+        const refusal = await quotaRefusal(store, resolved.user, address, session, logger);
+        if (!refusal && rcpt) localAtRcpt.set(rcpt, resolved.user);
+        return refusal;
+      }
       case 'unknown':
         return noSuchUser(address);
       case 'remote':

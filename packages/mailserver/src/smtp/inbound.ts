@@ -40,7 +40,7 @@ export async function startInboundSmtp(opts: InboundOptions): Promise<SmtpListen
       if (session.envelope.mailFrom && session.envelope.mailFrom.address === '' && session.envelope.rcptTo.length >= 1) {
         return callback(new SmtpError(550, '5.7.1 A message from the null sender may have only one recipient'));
       }
-      checkRecipient(store, address.address, () => new SmtpError(550, '5.7.1 Relay access denied'), session, log, opts.limits?.maxRecipients).then(
+      checkRecipient(store, address, () => new SmtpError(550, '5.7.1 Relay access denied'), session, log, opts.limits?.maxRecipients).then(
         (refusal) => callback(refusal),
         (err: unknown) => callback(toSmtpError(err, log, session.id)),
       );
