@@ -2,12 +2,12 @@
  * SMTP benchmark: the embedded Mailroom MTA side by side with Debian's Postfix on this machine,
  * both driven by Postfix's own load generator smtp-source(1), so the client is the same for both.
  *
- *   npm run bench -- smtp [--messages-1k 2000] [--messages-100k 400] [--sessions 20]
+ *   npm run bench -- smtp [--messages-1k 2000] [--messages-100k 1000] [--sessions 20] [--rounds 3]
  *                         [--only mailroom|postfix] [--no-delay-runs] [--keep] [--update-readme]
  *
  * See bench/README.md ("SMTP") for what is measured.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -29,6 +29,7 @@ interface Options {
   messages1k: number;
   messages100k: number;
   sessions: number;
+  rounds: number;
   only: 'mailroom' | 'postfix' | null;
   delayRuns: boolean;
   keep: boolean;
@@ -38,8 +39,9 @@ interface Options {
 
 const USAGE = `usage: npm run bench -- smtp [options]
   --messages-1k N      messages per run with a 1 KB body (default 2000)
-  --messages-100k N    messages per run with a 100 KB body (default 400)
+  --messages-100k N    messages per run with a 100 KB body (default 1000)
   --sessions N         concurrent SMTP sessions of smtp-source (default 20)
+  --rounds N           runs per server and row, the servers alternating (default 3); medians reported
   --only NAME          one server only: mailroom or postfix
   --no-delay-runs      skip the extra Mailroom runs with the MX greeting delay (100 ms) applied to loopback
   --keep               keep the temp dir
@@ -49,7 +51,7 @@ const USAGE = `usage: npm run bench -- smtp [options]
 class UsageError extends Error {}
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { messages1k: 2000, messages100k: 400, sessions: 20, only: null, delayRuns: true, keep: false, updateReadme: false, tsxServer: false };
+  const o: Options = { messages1k: 2000, messages100k: 1000, sessions: 20, rounds: 3, only: null, delayRuns: true, keep: false, updateReadme: false, tsxServer: false };
   const int = (name: string, v: string | undefined, min: number): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} needs an integer ≥ ${min}, got ${v ?? 'nothing'}`);
@@ -63,6 +65,7 @@ function parseArgs(argv: string[]): Options {
       case '--messages-1k': o.messages1k = int(flag, value(), 1); break;
       case '--messages-100k': o.messages100k = int(flag, value(), 1); break;
       case '--sessions': o.sessions = int(flag, value(), 1); break;
+      case '--rounds': o.rounds = int(flag, value(), 1); break;
       case '--only': {
         const v = value();
         if (v !== 'mailroom' && v !== 'postfix') throw new UsageError(`--only takes mailroom or postfix, got ${v ?? 'nothing'}`);
@@ -189,6 +192,8 @@ class PssSampler {
 
 interface RunResult {
   server: string;
+  /** 1-based; in each round both servers run once, the order alternating from round to round. */
+  round: number;
   bodyBytes: number;
   mode: 'persistent' | 'per-message';
   messages: number;
@@ -224,7 +229,7 @@ function runSmtpSource(port: number, messages: number, sessions: number, bodyByt
   });
 }
 
-async function measure(server: Server, bodyBytes: number, mode: RunResult['mode'], messages: number, sessions: number): Promise<RunResult> {
+async function measure(server: Server, bodyBytes: number, mode: RunResult['mode'], messages: number, sessions: number, round: number): Promise<RunResult> {
   const sampler = new RssSampler(server.pid, 100);
   const idleRssKb = treeRssKb(server.pid).rssKb;
   const idlePssKb = treePssKb(server.pid);
@@ -262,6 +267,7 @@ async function measure(server: Server, bodyBytes: number, mode: RunResult['mode'
   const peakPssKb = pss.stop();
   const r: RunResult = {
     server: server.label,
+    round,
     bodyBytes,
     mode,
     messages,
@@ -279,12 +285,36 @@ async function measure(server: Server, bodyBytes: number, mode: RunResult['mode'
     peakPssKb,
   };
   process.stdout.write(
-    `  ${r.server.padEnd(38)} ${String(bodyBytes / 1024).padStart(3)} KB ${mode.padEnd(11)} ` +
+    `  ${`${r.server} #${round}`.padEnd(41)} ${String(bodyBytes / 1024).padStart(3)} KB ${mode.padEnd(11)} ` +
       `accepted ${r.acceptedPerSec.toFixed(1).padStart(7)}/s  delivered ${r.deliveredPerSec.toFixed(1).padStart(7)}/s  ` +
       `${r.indexedPerSec ? `indexed ${r.indexedPerSec.toFixed(1).padStart(7)}/s  ` : ''}` +
       `RSS ${(idleRssKb / 1024).toFixed(1)} → peak ${(peakKb / 1024).toFixed(1)} MB (${peakProcesses} processes), PSS peak ${(peakPssKb / 1024).toFixed(1)} MB\n`,
   );
   return r;
+}
+
+/** KiB of dirty and under-writeback page cache (/proc/meminfo). */
+function dirtyKb(): number {
+  try {
+    const info = readFileSync('/proc/meminfo', 'utf8');
+    const kb = (name: string): number => Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(info)?.[1] ?? 0);
+    return kb('Dirty') + kb('Writeback');
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * Before every run (of either server): write back what the previous run left in the page cache
+ * (its deleted temp dir, a database file checkpointed without fsync, …), so that a run does not
+ * pay for the disk writes of the run before it (with alternating servers that was mostly the
+ * other server's). Outside the timed part.
+ */
+function settleDisk(): void {
+  const before = dirtyKb();
+  const t0 = performance.now();
+  spawnSync('sync', { stdio: 'ignore' });
+  if (before > 4096) process.stdout.write(`    (sync before the run: ${(before / 1024).toFixed(0)} MB dirty, ${((performance.now() - t0) / 1000).toFixed(1)} s)\n`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -293,50 +323,71 @@ async function measure(server: Server, bodyBytes: number, mode: RunResult['mode'
 const f1 = (n: number): string => (n >= 100 ? n.toFixed(0) : n.toFixed(1));
 const mb = (kb: number): string => (kb / 1024).toFixed(1);
 
+const median = (xs: number[]): number => {
+  const v = [...xs].sort((x, y) => x - y);
+  const m = Math.floor(v.length / 2);
+  return v.length % 2 ? v[m]! : (v[m - 1]! + v[m]!) / 2;
+};
+
 function markdown(results: RunResult[], meta: Record<string, unknown>, jsonName: string, opts: Options): string {
-  const find = (server: string, size: number, mode: string): RunResult | undefined =>
-    results.find((r) => r.server === server && r.bodyBytes === size && r.mode === mode);
+  const runs = (server: string, size: number, mode: string): RunResult[] =>
+    results.filter((r) => r.server === server && r.bodyBytes === size && r.mode === mode).sort((x, y) => x.round - y.round);
+  const med = (rs: RunResult[], pick: (r: RunResult) => number | undefined): number | undefined => {
+    const xs = rs.map(pick).filter((x): x is number => x !== undefined);
+    return xs.length ? median(xs) : undefined;
+  };
+  const rate = (x: number | undefined): string => (x === undefined ? 'n/a' : `${f1(x)}/s`);
+  const maxKb = (rs: RunResult[], pick: (r: RunResult) => number): string => (rs.length ? `${mb(Math.max(...rs.map(pick)))} MB` : 'n/a');
+  /** Mailroom ÷ Postfix per round (the two runs of a round are next to each other in time). */
+  const ratios = (a: RunResult[], b: RunResult[], pick: (r: RunResult) => number | undefined): number[] =>
+    a.flatMap((x) => {
+      const y = b.find((r) => r.round === x.round);
+      const px = pick(x);
+      return y && px !== undefined ? [px / y.deliveredPerSec] : [];
+    });
+  const ratioCell = (xs: number[]): string =>
+    xs.length === 0 ? 'n/a' : xs.length === 1 ? xs[0]!.toFixed(2) : `**${median(xs).toFixed(2)}** (${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)})`;
   const m = meta as { machine: ReturnType<typeof machine>; postfixVersion: string; date: string; loadStart: number[]; loadEnd: number[] };
   const lines = [
     `Measured ${m.date} on ${m.machine.cpus} × ${m.machine.cpuModel.split(' ').slice(0, 2).join(' ')}, Node ${m.machine.node}; Postfix ${m.postfixVersion}; ` +
       `load average ${m.loadStart.join(', ')} at the start, ${m.loadEnd.join(', ')} at the end. ${opts.sessions} concurrent smtp-source sessions; ` +
-      `${opts.messages1k} messages per 1 KB run, ${opts.messages100k} per 100 KB run. Raw data: [results/${jsonName}](results/${jsonName}).`,
+      `${opts.messages1k} messages per 1 KB run, ${opts.messages100k} per 100 KB run; ${opts.rounds} round(s) per row, each round one run of each server ` +
+      `(order alternating); rates are medians over the rounds, ratios the median (and range) of the per-round ratios. Raw data: [results/${jsonName}](results/${jsonName}).`,
     '',
-    '| body | connections | Mailroom accepted | Mailroom delivered | Mailroom indexed | Postfix accepted | Postfix delivered | ratio M/P (delivered/s) | ratio M/P (indexed/s) | RSS peak Mailroom | RSS peak Postfix (processes) | PSS peak Mailroom | PSS peak Postfix |',
-    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    '| body | connections | Mailroom accepted | Mailroom delivered | Mailroom indexed | Postfix accepted | Postfix delivered | ratio M/P (delivered/s) | per round | ratio M/P (indexed/s) | RSS peak Mailroom | RSS peak Postfix (processes) | PSS peak Mailroom | PSS peak Postfix |',
+    '|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
   ];
   for (const size of [1024, 102_400]) {
     for (const mode of ['persistent', 'per-message'] as const) {
-      const a = find('Mailroom', size, mode);
-      const b = find('Postfix', size, mode);
-      if (!a && !b) continue;
+      const a = runs('Mailroom', size, mode);
+      const b = runs('Postfix', size, mode);
+      if (!a.length && !b.length) continue;
+      const delivered = ratios(a, b, (r) => r.deliveredPerSec);
       lines.push(
-        `| ${size / 1024} KB | ${mode === 'persistent' ? 'persistent (-d)' : 'one per message'} | ${a ? `${f1(a.acceptedPerSec)}/s` : 'n/a'} | ${a ? `${f1(a.deliveredPerSec)}/s` : 'n/a'} | ` +
-          `${a?.indexedPerSec ? `${f1(a.indexedPerSec)}/s` : 'n/a'} | ` +
-          `${b ? `${f1(b.acceptedPerSec)}/s` : 'n/a'} | ${b ? `${f1(b.deliveredPerSec)}/s` : 'n/a'} | ${a && b ? (a.deliveredPerSec / b.deliveredPerSec).toFixed(2) : 'n/a'} | ` +
-          `${a?.indexedPerSec && b ? (a.indexedPerSec / b.deliveredPerSec).toFixed(2) : 'n/a'} | ` +
-          `${a ? `${mb(a.peakRssKb)} MB` : 'n/a'} | ${b ? `${mb(b.peakRssKb)} MB (${b.peakProcesses})` : 'n/a'} | ` +
-          `${a ? `${mb(a.peakPssKb)} MB` : 'n/a'} | ${b ? `${mb(b.peakPssKb)} MB` : 'n/a'} |`,
+        `| ${size / 1024} KB | ${mode === 'persistent' ? 'persistent (-d)' : 'one per message'} | ${rate(med(a, (r) => r.acceptedPerSec))} | ${rate(med(a, (r) => r.deliveredPerSec))} | ` +
+          `${rate(med(a, (r) => r.indexedPerSec))} | ${rate(med(b, (r) => r.acceptedPerSec))} | ${rate(med(b, (r) => r.deliveredPerSec))} | ` +
+          `${ratioCell(delivered)} | ${delivered.map((x) => x.toFixed(2)).join(' / ') || 'n/a'} | ${ratioCell(ratios(a, b, (r) => r.indexedPerSec))} | ` +
+          `${maxKb(a, (r) => r.peakRssKb)} | ${b.length ? `${maxKb(b, (r) => r.peakRssKb)} (${Math.max(...b.map((r) => r.peakProcesses))})` : 'n/a'} | ` +
+          `${maxKb(a, (r) => r.peakPssKb)} | ${maxKb(b, (r) => r.peakPssKb)} |`,
       );
     }
   }
-  const patched = results.filter((r) => r.server.includes('greeting delay'));
-  if (patched.length) {
-    lines.push('', '| Mailroom, one connection per message | no delay (loopback, the product) | with the 100 ms MX greeting delay | cost of the delay |', '|---|---:|---:|---:|');
-    for (const p of patched) {
-      const base = find('Mailroom', p.bodyBytes, p.mode);
+  const delayed = results.filter((r) => r.server.includes('greeting delay'));
+  if (delayed.length) {
+    lines.push('', '| Mailroom, one connection per message | no delay (loopback, the product; median) | with the 100 ms MX greeting delay | cost of the delay |', '|---|---:|---:|---:|');
+    for (const p of delayed) {
+      const base = med(runs('Mailroom', p.bodyBytes, p.mode), (r) => r.deliveredPerSec);
       lines.push(
-        `| ${p.bodyBytes / 1024} KB, delivered/s | ${base ? `${f1(base.deliveredPerSec)}/s` : 'n/a'} | ${f1(p.deliveredPerSec)}/s | ${base ? `${(base.deliveredPerSec / p.deliveredPerSec).toFixed(2)}× slower` : 'n/a'} |`,
+        `| ${p.bodyBytes / 1024} KB, delivered/s | ${rate(base)} | ${f1(p.deliveredPerSec)}/s | ${base ? `${(base / p.deliveredPerSec).toFixed(2)}× slower` : 'n/a'} |`,
       );
     }
   }
-  const idle = results.filter((r) => r.server === 'Mailroom' || r.server === 'Postfix');
-  const idleM = idle.find((r) => r.server === 'Mailroom');
-  const idleP = idle.find((r) => r.server === 'Postfix');
+  const idleM = results.filter((r) => r.server === 'Mailroom');
+  const idleP = results.filter((r) => r.server === 'Postfix');
   lines.push(
     '',
-    `Idle after start: Mailroom RSS ${idleM ? `${mb(idleM.idleRssKb)} MB` : 'n/a'}, PSS ${idleM ? `${mb(idleM.idlePssKb)} MB` : 'n/a'} (one process); ` +
-      `Postfix RSS ${idleP ? `${mb(idleP.idleRssKb)} MB` : 'n/a'}, PSS ${idleP ? `${mb(idleP.idlePssKb)} MB` : 'n/a'} (master + resident daemons, summed).`,
+    `Idle after start: Mailroom RSS ${med(idleM, (r) => r.idleRssKb) ? `${mb(med(idleM, (r) => r.idleRssKb)!)} MB` : 'n/a'}, PSS ${med(idleM, (r) => r.idlePssKb) ? `${mb(med(idleM, (r) => r.idlePssKb)!)} MB` : 'n/a'} (one process); ` +
+      `Postfix RSS ${med(idleP, (r) => r.idleRssKb) ? `${mb(med(idleP, (r) => r.idleRssKb)!)} MB` : 'n/a'}, PSS ${med(idleP, (r) => r.idlePssKb) ? `${mb(med(idleP, (r) => r.idlePssKb)!)} MB` : 'n/a'} (master + resident daemons, summed; medians).`,
   );
   return lines.join('\n');
 }
@@ -353,7 +404,9 @@ async function main(): Promise<void> {
     for (const size of [1024, 102_400]) {
       const messages = size === 1024 ? opts.messages1k : opts.messages100k;
       for (const mode of ['persistent', 'per-message'] as const) {
-        process.stdout.write(`${size / 1024} KB bodies, ${mode === 'persistent' ? 'persistent connections' : 'one connection per message'}, ${messages} messages, ${opts.sessions} sessions\n`);
+        process.stdout.write(
+          `${size / 1024} KB bodies, ${mode === 'persistent' ? 'persistent connections' : 'one connection per message'}, ${messages} messages, ${opts.sessions} sessions, ${opts.rounds} round(s)\n`,
+        );
         const servers: Array<() => Promise<Server>> = [];
         if (opts.only !== 'postfix') servers.push(() => startMailroom(base, opts, false));
         if (opts.only !== 'mailroom') {
@@ -363,15 +416,21 @@ async function main(): Promise<void> {
             return p;
           });
         }
-        if (opts.only !== 'postfix' && opts.delayRuns && mode === 'per-message') servers.push(() => startMailroom(base, opts, true));
-        for (const start of servers) {
+        const runOne = async (start: () => Promise<Server>, round: number): Promise<void> => {
+          settleDisk();
           const server = await start();
           try {
-            results.push(await measure(server, size, mode, messages, opts.sessions));
+            results.push(await measure(server, size, mode, messages, opts.sessions, round));
           } finally {
             await server.stop();
           }
+        };
+        // both servers once per round, the order alternating (M P, P M, M P, …), so that a slow
+        // stretch of the shared machine does not always fall on the same server
+        for (let round = 1; round <= opts.rounds; round++) {
+          for (const start of round % 2 ? servers : [...servers].reverse()) await runOne(start, round);
         }
+        if (opts.only !== 'postfix' && opts.delayRuns && mode === 'per-message') await runOne(() => startMailroom(base, opts, true), 1);
       }
     }
   } finally {
