@@ -35,6 +35,8 @@ interface Options {
   keep: boolean;
   updateReadme: boolean;
   tsxServer: boolean;
+  /** A prebuilt Mailroom server child (A/B runs of two versions of the code). */
+  mailroomEntry: string | null;
 }
 
 const USAGE = `usage: npm run bench -- smtp [options]
@@ -46,12 +48,13 @@ const USAGE = `usage: npm run bench -- smtp [options]
   --no-delay-runs      skip the extra Mailroom runs with the MX greeting delay (100 ms) applied to loopback
   --keep               keep the temp dir
   --update-readme      write the results table into bench/README.md
-  --tsx-server         run the Mailroom server under the tsx loader instead of bundled JavaScript`;
+  --tsx-server         run the Mailroom server under the tsx loader instead of bundled JavaScript
+  --mailroom-entry F   run this prebuilt (bundled) mailroom-server.ts instead, e.g. of an older commit (A/B)`;
 
 class UsageError extends Error {}
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { messages1k: 2000, messages100k: 1000, sessions: 20, rounds: 3, only: null, delayRuns: true, keep: false, updateReadme: false, tsxServer: false };
+  const o: Options = { messages1k: 2000, messages100k: 1000, sessions: 20, rounds: 3, only: null, delayRuns: true, keep: false, updateReadme: false, tsxServer: false, mailroomEntry: null };
   const int = (name: string, v: string | undefined, min: number): number => {
     const n = Number(v);
     if (!Number.isInteger(n) || n < min) throw new UsageError(`${name} needs an integer ≥ ${min}, got ${v ?? 'nothing'}`);
@@ -76,6 +79,12 @@ function parseArgs(argv: string[]): Options {
       case '--keep': o.keep = true; break;
       case '--update-readme': o.updateReadme = true; break;
       case '--tsx-server': o.tsxServer = true; break;
+      case '--mailroom-entry': {
+        const v = value();
+        if (!v) throw new UsageError('--mailroom-entry needs a file');
+        o.mailroomEntry = path.resolve(v);
+        break;
+      }
       case '-h':
       case '--help':
         process.stdout.write(`${USAGE}\n`);
@@ -103,7 +112,11 @@ interface Server {
 
 async function startMailroom(baseDir: string, opts: Options, greetingDelay: boolean): Promise<Server> {
   const dataDir = mkdtempSync(path.join(baseDir, 'mailroom-'));
-  const entry = opts.tsxServer ? ['--import', 'tsx', path.join(HERE, 'mailroom-server.ts')] : [await bundleServerChild(path.join(HERE, 'mailroom-server.ts'), 'smtp-mailroom-server.mjs')];
+  const entry = opts.mailroomEntry
+    ? [opts.mailroomEntry]
+    : opts.tsxServer
+      ? ['--import', 'tsx', path.join(HERE, 'mailroom-server.ts')]
+      : [await bundleServerChild(path.join(HERE, 'mailroom-server.ts'), 'smtp-mailroom-server.mjs')];
   const child: ChildProcess = spawn(process.execPath, [...entry, dataDir, ...(greetingDelay ? ['--greeting-delay'] : [])], {
     stdio: ['pipe', 'pipe', 'inherit'],
     cwd: ROOT,
