@@ -56,6 +56,8 @@ export class ImapConnection implements Session {
   readonly id: string;
   readonly store: MailStore;
   readonly logger: Logger;
+  /** The per-command debug line costs an object per command; the level is read once per connection. */
+  private readonly logDebug: boolean;
   state: ImapState = 'not-authenticated';
   user: UserRecord | null = null;
   selected: SelectedMailbox | null = null;
@@ -85,6 +87,7 @@ export class ImapConnection implements Session {
     this.id = `imap-${process.pid}-${nextId++}`;
     this.store = opts.store;
     this.logger = opts.logger.child({ cid: this.id });
+    this.logDebug = this.logger.isLevelEnabled('debug');
     this.hidden = new Set((opts.hideCapabilities ?? []).map((c) => c.toUpperCase()));
     // extensions of a hidden extension go with it
     if (this.hidden.has('SORT')) this.hidden.add('SORT=DISPLAY');
@@ -415,20 +418,24 @@ export class ImapConnection implements Session {
       this.chunksSize = 0;
       if (/^\s*$/.test(cmd.toString('latin1', 0, Math.min(cmd.length, 8))) && cmd.length <= 2) continue; // empty line
       this.busy = true;
-      void this.run(cmd)
-        .catch((err) => {
-          this.logger.error({ err }, 'command dispatch failed');
-          this.writeLine('* BAD Internal error');
-        })
-        .finally(() => {
-          this.busy = false;
-          this.flushOutput();
-          if (this.state === 'logout') return this.end();
-          this.pump();
-        });
+      // one promise per command: run() answers its handler's errors itself
+      void this.run(cmd).then(this.commandDone, this.commandFailed);
       return;
     }
   }
+
+  private readonly commandDone = (): void => {
+    this.busy = false;
+    this.flushOutput();
+    if (this.state === 'logout') return this.end();
+    this.pump();
+  };
+
+  private readonly commandFailed = (err: unknown): void => {
+    this.logger.error({ err }, 'command dispatch failed');
+    this.writeLine('* BAD Internal error');
+    this.commandDone();
+  };
 
   private checkLineLength(): void {
     if (this.buffer.length > MAX_LINE_BYTES) this.lineTooLong();
@@ -472,7 +479,7 @@ export class ImapConnection implements Session {
       this.writeLine(`${tag} BAD ${why}`);
       return;
     }
-    this.logger.debug({ tag, command: name }, 'command');
+    if (this.logDebug) this.logger.debug({ tag, command: name }, 'command');
     let result: CommandResult = {};
     try {
       result = (await cmd.handle({ tag, command: parsed.command, uid: parsed.uid, args: parsed.args, session: this })) ?? {};

@@ -21,18 +21,28 @@ export function parseStatusItems(items: Token[], session: Session): string[] {
 export async function writeStatus(session: Session, box: MailboxInfo, items: string[]): Promise<void> {
   const selected = session.selected?.mailbox.id === box.id;
   const st = await session.store.mailboxStatus(box.id, { recent: !selected && items.includes('RECENT'), firstUnseen: false });
-  const values: Record<string, number> = {
-    MESSAGES: st.messages, RECENT: st.recent, UIDNEXT: st.uidnext, UIDVALIDITY: st.uidvalidity, UNSEEN: st.unseen, HIGHESTMODSEQ: st.highestmodseq, SIZE: st.size,
-  };
-  // the selected mailbox is reported from the session's point of view for RECENT
-  if (selected) values.RECENT = session.selected!.recent.size;
   let list = '';
-  for (const i of items) list += (list ? ' ' : '') + i + ' ' + (values[i] ?? 0);
+  let modseq = false;
+  for (const i of items) {
+    let v: number;
+    switch (i) {
+      case 'MESSAGES': v = st.messages; break;
+      // the selected mailbox is reported from the session's point of view for RECENT
+      case 'RECENT': v = selected ? session.selected!.recent.size : st.recent; break;
+      case 'UIDNEXT': v = st.uidnext; break;
+      case 'UIDVALIDITY': v = st.uidvalidity; break;
+      case 'UNSEEN': v = st.unseen; break;
+      case 'HIGHESTMODSEQ': v = st.highestmodseq; modseq = true; break;
+      case 'SIZE': v = st.size; break;
+      default: v = 0;
+    }
+    list += (list ? ' ' : '') + i + ' ' + v;
+  }
   const name = astring(box.name);
   // names are 7-bit (modified UTF-7): an atom or a quoted string, written as one line
   if (name instanceof Atom) session.writeLine(`* STATUS ${name.value} (${list})`);
   else session.untagged(atom('STATUS'), name, new Raw(`(${list})`));
-  if (items.includes('HIGHESTMODSEQ')) session.enabled.add('CONDSTORE');
+  if (modseq) session.enabled.add('CONDSTORE');
 }
 
 export const status: ImapCommand = {
