@@ -365,14 +365,18 @@ export function openStore(opts: OpenStoreOptions): MailStore {
 
   /**
    * Group commit of deliveries: the deliveries requested in one turn of the event loop (SMTP
-   * sessions whose DATA ended together) are written in one transaction, each in its own savepoint
+   * sessions whose DATA ended together), or while the WAL fsync of the previous group commit ran,
+   * are written in one transaction, each in its own savepoint
    * so that one failure (over quota) does not undo the others, and committed with one fsync.
    * Every promise settles only after that commit, so a 250 still means "on disk".
    */
   const pendingDeliveries: Array<{ run: () => { mailbox: string; uid: number }; resolve: (v: { mailbox: string; uid: number }) => void; reject: (e: unknown) => void }> = [];
   function groupCommit(run: () => { mailbox: string; uid: number }): Promise<{ mailbox: string; uid: number }> {
     return new Promise((resolve, reject) => {
-      if (pendingDeliveries.push({ run, resolve, reject }) === 1) setImmediate(flushDeliveries);
+      // while a WAL fsync runs, deliveries wait for it and are committed together when it returns
+      // (settle below): they could not be acknowledged before the next fsync anyway, and one
+      // commit writes the pages they share (tables, indexes, the mailbox row) once, not once each
+      if (pendingDeliveries.push({ run, resolve, reject }) === 1 && !walSyncRunning) setImmediate(flushDeliveries);
     });
   }
   function flushDeliveries(): void {
@@ -470,7 +474,9 @@ export function openStore(opts: OpenStoreOptions): MailStore {
         if (err === undefined) w.resolve();
         else w.reject(err);
       }
-      if (walSyncWaiters.length) startWalSync();
+      // the deliveries that came in during this fsync: one commit, which starts the next fsync
+      if (pendingDeliveries.length) flushDeliveries();
+      else if (walSyncWaiters.length) startWalSync();
     };
     syncWal().then(() => settle(), (err: unknown) => settle(err ?? new Error('fsync failed')));
   }
