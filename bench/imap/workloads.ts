@@ -330,7 +330,7 @@ export interface PairedRow {
 export async function workloadPaired(
   mailroom: Target,
   dovecot: Target,
-  opts: { runs: number; warmup: number; rareWord: string; log: (m: string) => void },
+  opts: { runs: number; warmup: number; rareWord: string; log: (m: string) => void; only?: (name: string) => boolean },
 ): Promise<PairedRow[]> {
   const open = async (t: Target): Promise<{ c: RawImapClient; exists: number; capabilities: string[] }> => {
     const c = await RawImapClient.connect(t.host, t.port);
@@ -347,6 +347,7 @@ export async function workloadPaired(
     const rows: PairedRow[] = [];
     for (const op of singleSessionOps(m.exists, opts.rareWord)) {
       if (op.requires && !(m.capabilities.includes(op.requires) && d.capabilities.includes(op.requires))) continue;
+      if (opts.only && !opts.only(op.name)) continue;
       const collect = op.collect ?? true;
       const run = (c: RawImapClient) => timed(() => c.command(op.command, { collect }));
       const checks = [op.check((await run(m.c)).value), op.check((await run(d.c)).value)];
