@@ -6,7 +6,7 @@ import { randomBytes, scrypt, scryptSync, timingSafeEqual } from 'node:crypto';
 import Database from 'better-sqlite3';
 import type { Logger } from 'pino';
 import pino from 'pino';
-import { ADDED_COLUMNS, DELETED_SQL, INDEX_SQL, RECOUNT_SQL, SCHEMA_SQL, SCHEMA_VERSION, UNSEEN_SQL } from './schema.js';
+import { ADDED_COLUMNS, DELETED_SQL, INDEX_SQL, NEXT_MESSAGE_ID_SQL, RECOUNT_SQL, SCHEMA_SQL, SCHEMA_VERSION, UNSEEN_SQL } from './schema.js';
 import { ftsTextOf, indexMessage } from './indexer.js';
 import { FtsIndex, type FtsJob } from './fts-index.js';
 import { openAliases } from './aliases.js';
@@ -274,8 +274,8 @@ export function openStore(opts: OpenStoreOptions): MailStore {
     insertMailbox: db.prepare('INSERT INTO mailboxes (user_id, name, uidvalidity, special_use, subscribed) VALUES (?, ?, ?, ?, ?)'),
     bumpMailbox: db.prepare<[number], { uidnext: number; highestmodseq: number }>('UPDATE mailboxes SET uidnext = uidnext + 1, highestmodseq = highestmodseq + 1 WHERE id = ? RETURNING uidnext - 1 AS uidnext, highestmodseq'),
     bumpModseq: db.prepare<[number], { highestmodseq: number }>('UPDATE mailboxes SET highestmodseq = highestmodseq + 1 WHERE id = ? RETURNING highestmodseq'),
-    insertMessage: db.prepare(`INSERT INTO messages (mailbox_id, uid, modseq, flags, recent, internaldate, size, sent_date, subject, from_text, to_text, cc_text, bcc_text, headers, sort_subject, sort_from, sort_to, sort_cc, envelope, bodystructure, body)
-      VALUES (@mailbox_id, @uid, @modseq, @flags, 1, @internaldate, @size, @sent_date, @subject, @from_text, @to_text, @cc_text, @bcc_text, @headers, @sort_subject, @sort_from, @sort_to, @sort_cc, @envelope, @bodystructure, @body)`),
+    insertMessage: db.prepare(`INSERT INTO messages (id, mailbox_id, uid, modseq, flags, recent, internaldate, size, sent_date, subject, from_text, to_text, cc_text, bcc_text, headers, sort_subject, sort_from, sort_to, sort_cc, envelope, bodystructure, body)
+      VALUES (${NEXT_MESSAGE_ID_SQL}, @mailbox_id, @uid, @modseq, @flags, 1, @internaldate, @size, @sent_date, @subject, @from_text, @to_text, @cc_text, @bcc_text, @headers, @sort_subject, @sort_from, @sort_to, @sort_cc, @envelope, @bodystructure, @body)`),
     insertBlob: db.prepare('INSERT INTO blobs (message_id, raw) VALUES (?, ?)'),
     insertFtsPending: db.prepare('INSERT OR IGNORE INTO fts_pending (message_id) VALUES (?)'),
     ftsPendingAfter: db.prepare<[number, number], number>('SELECT message_id FROM fts_pending WHERE message_id > ? ORDER BY message_id LIMIT ?').pluck(),
@@ -296,8 +296,8 @@ export function openStore(opts: OpenStoreOptions): MailStore {
     setFlags: db.prepare('UPDATE messages SET flags = ?, modseq = ? WHERE id = ?'),
     deleted: db.prepare<[number], { id: number; uid: number }>(`SELECT id, uid FROM messages INDEXED BY messages_deleted WHERE mailbox_id = ? AND ${DELETED_SQL} ORDER BY uid`),
     deleteMessage: db.prepare('DELETE FROM messages WHERE id = ?'),
-    copyMessage: db.prepare(`INSERT INTO messages (mailbox_id, uid, modseq, flags, recent, internaldate, size, sent_date, subject, from_text, to_text, cc_text, bcc_text, headers, sort_subject, sort_from, sort_to, sort_cc, envelope, bodystructure, body)
-      SELECT ?, ?, ?, flags, 1, internaldate, size, sent_date, subject, from_text, to_text, cc_text, bcc_text, headers, sort_subject, sort_from, sort_to, sort_cc, envelope, bodystructure, body FROM messages WHERE id = ?`),
+    copyMessage: db.prepare(`INSERT INTO messages (id, mailbox_id, uid, modseq, flags, recent, internaldate, size, sent_date, subject, from_text, to_text, cc_text, bcc_text, headers, sort_subject, sort_from, sort_to, sort_cc, envelope, bodystructure, body)
+      SELECT ${NEXT_MESSAGE_ID_SQL}, ?, ?, ?, flags, 1, internaldate, size, sent_date, subject, from_text, to_text, cc_text, bcc_text, headers, sort_subject, sort_from, sort_to, sort_cc, envelope, bodystructure, body FROM messages WHERE id = ?`),
     copyBlob: db.prepare('INSERT INTO blobs (message_id, raw) SELECT ?, raw FROM blobs WHERE message_id = ?'),
     userQuota: db.prepare<[number], { quota_bytes: number | null }>('SELECT quota_bytes FROM users WHERE id = ?'),
     // from the per-mailbox counters the triggers keep (no scan of the user's messages)

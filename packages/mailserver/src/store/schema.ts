@@ -1,5 +1,8 @@
 export const SCHEMA_VERSION = 1;
 
+/** The id of the next message: above every id in use and every id a deleted message had (messages_id_floor). */
+export const NEXT_MESSAGE_ID_SQL = "(max(coalesce((SELECT max(id) FROM messages), 0), coalesce((SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'message_id_floor'), 0)) + 1)";
+
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS domains (domain TEXT PRIMARY KEY COLLATE NOCASE);
@@ -103,6 +106,16 @@ END;
 CREATE TRIGGER IF NOT EXISTS messages_counters_flags AFTER UPDATE OF flags ON messages
 WHEN OLD.mailbox_id = NEW.mailbox_id AND ${unseenOf('OLD')} <> ${unseenOf('NEW')} BEGIN
   UPDATE mailboxes SET unseen_count = unseen_count + ${unseenOf('NEW')} - ${unseenOf('OLD')} WHERE id = NEW.mailbox_id;
+END;
+-- A message id is never given out twice: the full-text index file (mail.fts.sqlite, kept and backed
+-- up apart from this file) knows messages by id, and an entry left under a reused id would answer
+-- searches with another message's text. SQLite hands out max(id) + 1, so an id comes back when the
+-- message holding the highest one is deleted: that id is kept here, and new messages are numbered
+-- above it (NEXT_MESSAGE_ID_SQL).
+CREATE TRIGGER IF NOT EXISTS messages_id_floor AFTER DELETE ON messages
+WHEN OLD.id > coalesce((SELECT max(id) FROM messages), 0) BEGIN
+  INSERT INTO meta (key, value) VALUES ('message_id_floor', OLD.id)
+    ON CONFLICT(key) DO UPDATE SET value = excluded.value WHERE CAST(value AS INTEGER) < CAST(excluded.value AS INTEGER);
 END;
 CREATE TRIGGER IF NOT EXISTS messages_counters_move AFTER UPDATE OF mailbox_id, size ON messages
 WHEN OLD.mailbox_id <> NEW.mailbox_id OR OLD.size <> NEW.size BEGIN
