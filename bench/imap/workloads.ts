@@ -1,5 +1,6 @@
 /** The two IMAP workloads, run the same way against any server. */
 import { existsOf, RawImapClient, type ImapResponse } from './client.js';
+import { Prng } from '../../packages/mailserver/src/seed/prng.js';
 
 export interface Target {
   host: string;
@@ -217,17 +218,6 @@ export interface MixedResult {
   latency: Record<string, { count: number; p50: number; p95: number }>;
 }
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function appendMessage(session: number, cycle: number): Buffer {
   const body = [
     'From: Bench Sender <sender@bench.test>',
@@ -271,7 +261,8 @@ export async function workloadB(t: Target, opts: { sessions: number; cycles: num
     return r.value;
   };
   const session = async (s: number): Promise<void> => {
-    const rnd = mulberry32(1000 + s);
+    const prng = new Prng(1000 + s);
+    const rnd = (): number => prng.next();
     for (let c = 0; c < opts.cycles; c++) {
       let client: RawImapClient | null = null;
       try {

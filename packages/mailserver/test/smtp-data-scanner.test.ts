@@ -15,6 +15,7 @@ import {
 import { hasSmugglingSequence } from '../src/smtp/delivery.js';
 import { mailbox } from './queue-helpers.js';
 import { RawSmtp } from './relay-helpers.js';
+import { Prng } from '../src/seed/prng.js';
 
 // The indexOf-based DATA scanner (src/smtp/data-scanner.ts) must behave exactly like
 // smtp-server's byte loop: same message bytes, same byte counts and size flag, same end of DATA,
@@ -67,16 +68,10 @@ async function run(Parser: typeof SMTPStream, chunks: Buffer[], maxBytes: number
   return events;
 }
 
-/** Deterministic PRNG (mulberry32), so that a failure can be replayed. */
+/** Deterministic PRNG (the seed generator's mulberry32), so that a failure can be replayed. */
 function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const r = new Prng(seed);
+  return () => r.next();
 }
 
 // pieces that make end-of-data lookalikes, stuffing dots and line ends of every kind likely
