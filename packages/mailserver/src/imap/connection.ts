@@ -432,9 +432,12 @@ export class ImapConnection implements Session {
   };
 
   private readonly commandFailed = (err: unknown): void => {
-    this.logger.error({ err }, 'command dispatch failed');
-    this.writeLine('* BAD Internal error');
-    this.commandDone();
+    try {
+      this.logger.error({ err }, 'command dispatch failed');
+      this.writeLine('* BAD Internal error');
+    } finally {
+      this.commandDone();
+    }
   };
 
   private checkLineLength(): void {
