@@ -339,20 +339,19 @@ export function handleData(opts: {
  * RCPT TO policy shared by both listeners: local users, their aliases and +tags are accepted,
  * unknown local users get 550 5.1.1, other domains get `remoteError`. A local recipient whose
  * mailbox is full gets 452 4.2.2 here already (RFC 1870 section 6.1), and one whose quota the
- * declared SIZE can never fit gets 552 5.2.2. With `rcpt` (smtp-server's address object), an
- * accepted local recipient is remembered for handleData, which then does not resolve it again.
+ * declared SIZE can never fit gets 552 5.2.2. An accepted local recipient is remembered by
+ * `rcpt` (smtp-server's address object) for handleData, which then does not resolve it again.
  */
 export async function checkRecipient(
   store: MailStore,
-  recipient: string | { address: string },
-  /** The refusal for another domain's address; a function so that no Error is built (with its stack trace) for every RCPT. */
-  remoteError: SmtpError | null | (() => SmtpError | null),
+  rcpt: { address: string },
+  /** The refusal for another domain's address (null: accepted); a function so that no Error is built (with its stack trace) for every RCPT. */
+  remoteError: (() => SmtpError) | null,
   session: SMTPServerSession,
   logger: Logger | undefined,
   maxRecipients = MAX_RECIPIENTS,
 ): Promise<SmtpError | null> {
-  const rcpt = typeof recipient === 'string' ? null : recipient;
-  const address = rcpt ? rcpt.address : (recipient as string);
+  const { address } = rcpt;
   if (session.envelope.rcptTo.length >= maxRecipients) {
     return new SmtpError(452, '4.5.3 Too many recipients');
   }
@@ -366,13 +365,13 @@ export async function checkRecipient(
     switch (resolved.kind) {
       case 'local': {
         const refusal = await quotaRefusal(store, resolved.user, address, session, logger);
-        if (!refusal && rcpt) localAtRcpt.set(rcpt, resolved.user);
+        if (!refusal) localAtRcpt.set(rcpt, resolved.user);
         return refusal;
       }
       case 'unknown':
         return noSuchUser(address);
       case 'remote':
-        return typeof remoteError === 'function' ? remoteError() : remoteError;
+        return remoteError ? remoteError() : null;
       default:
         return new SmtpError(501, '5.1.3 Bad recipient address syntax');
     }

@@ -157,7 +157,7 @@ export async function startSubmissionSmtp(opts: SubmissionOptions): Promise<Smtp
 
     onRcptTo(address, session, callback) {
       const remote = opts.queue ? null : () => new SmtpError(550, '5.7.1 delivery to remote domains is not enabled yet');
-      checkRecipient(store, address.address, remote, session, log, opts.limits?.maxRecipients).then(
+      checkRecipient(store, address, remote, session, log, opts.limits?.maxRecipients).then(
         (refusal) => callback(refusal),
         (err: unknown) => callback(toSmtpError(err, log, session.id)),
       );
