@@ -1,5 +1,11 @@
 /** A raw SMTP client for exact-reply tests: writes bytes as given, reads complete (multi-line) replies. */
+import { mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { startInboundSmtp } from '../src/smtp/inbound.js';
+import type { SmtpListener } from '../src/smtp/listener.js';
+import { openStore, type MailStore } from '../src/store/index.js';
 
 export const REPLY_TIMEOUT_MS = 10_000;
 
@@ -72,4 +78,23 @@ export class RawSmtp {
   close(): void {
     this.socket.destroy();
   }
+}
+
+/** An MX listener on loopback for example.test with the users carol and dave (1 MB limit, no SPF/DKIM checks); `stop` removes everything. */
+export async function startCarolDaveMx(prefix: string): Promise<{ store: MailStore; mx: SmtpListener; stop: () => Promise<void> }> {
+  const dir = mkdtempSync(path.join(tmpdir(), prefix));
+  const store = openStore({ path: path.join(dir, 'mail.sqlite') });
+  store.addDomain('example.test');
+  store.createUser('carol@example.test', 'pw');
+  store.createUser('dave@example.test', 'pw');
+  const mx = await startInboundSmtp({ store, host: '127.0.0.1', port: 0, hostname: 'mx.example.test', maxMessageBytes: 1024 * 1024, authChecks: false });
+  return {
+    store,
+    mx,
+    stop: async () => {
+      await mx.close();
+      store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }

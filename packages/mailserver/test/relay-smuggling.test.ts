@@ -1,33 +1,22 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, type MailStore } from '../src/store/index.js';
-import { startInboundSmtp } from '../src/smtp/inbound.js';
+import type { MailStore } from '../src/store/index.js';
 import type { SmtpListener } from '../src/smtp/listener.js';
 import { mailbox } from './queue-helpers.js';
-import { RawSmtp } from './relay-helpers.js';
+import { RawSmtp, startCarolDaveMx } from './relay-helpers.js';
 
 // SMTP smuggling: end-of-data lookalikes with a bare LF or bare CR never end DATA, never let a
 // second message through, and the message carrying them is refused (so it cannot be relayed to
 // a server that would split it).
-let dir: string;
 let store: MailStore;
 let mx: SmtpListener;
+let stop: (() => Promise<void>) | undefined;
 
 beforeAll(async () => {
-  dir = mkdtempSync(path.join(tmpdir(), 'mailroom-smuggle-'));
-  store = openStore({ path: path.join(dir, 'mail.sqlite') });
-  store.addDomain('example.test');
-  store.createUser('carol@example.test', 'pw');
-  store.createUser('dave@example.test', 'pw');
-  mx = await startInboundSmtp({ store, host: '127.0.0.1', port: 0, hostname: 'mx.example.test', maxMessageBytes: 1024 * 1024, authChecks: false });
+  ({ store, mx, stop } = await startCarolDaveMx('mailroom-smuggle-'));
 });
 
 afterAll(async () => {
-  await mx?.close();
-  store?.close();
-  rmSync(dir, { recursive: true, force: true });
+  await stop?.();
 });
 
 const SMUGGLED =

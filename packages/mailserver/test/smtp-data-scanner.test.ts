@@ -1,10 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { SMTPStream } from 'smtp-server/lib/smtp-stream.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openStore, type MailStore } from '../src/store/index.js';
-import { startInboundSmtp } from '../src/smtp/inbound.js';
+import type { MailStore } from '../src/store/index.js';
 import type { SmtpListener } from '../src/smtp/listener.js';
 import {
   fastDataScannerInstalled,
@@ -14,7 +10,7 @@ import {
 } from '../src/smtp/data-scanner.js';
 import { hasSmugglingSequence } from '../src/smtp/delivery.js';
 import { mailbox } from './queue-helpers.js';
-import { RawSmtp } from './relay-helpers.js';
+import { RawSmtp, startCarolDaveMx } from './relay-helpers.js';
 import { Prng } from '../src/seed/prng.js';
 
 // The indexOf-based DATA scanner (src/smtp/data-scanner.ts) must behave exactly like
@@ -199,23 +195,16 @@ describe('the smuggling check (byte searches) against the regular expression it 
 });
 
 describe('the MX listener runs the fast scanner', () => {
-  let dir: string;
   let store: MailStore;
   let mx: SmtpListener;
+  let stop: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
-    dir = mkdtempSync(path.join(tmpdir(), 'mailroom-scanner-'));
-    store = openStore({ path: path.join(dir, 'mail.sqlite') });
-    store.addDomain('example.test');
-    store.createUser('carol@example.test', 'pw');
-    store.createUser('dave@example.test', 'pw');
-    mx = await startInboundSmtp({ store, host: '127.0.0.1', port: 0, hostname: 'mx.example.test', maxMessageBytes: 1024 * 1024, authChecks: false });
+    ({ store, mx, stop } = await startCarolDaveMx('mailroom-scanner-'));
   });
 
   afterAll(async () => {
-    await mx?.close();
-    store?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await stop?.();
   });
 
   it('fast DATA scanner is installed, and a dot-stuffed message arrives unstuffed', async () => {
