@@ -166,13 +166,14 @@ export class ImapConnection implements Session {
   capabilities(): string[] {
     return this.capabilitySet().list.slice();
   }
-  private capsCache: { key: string; list: string[]; upper: Set<string> } | null = null;
+  private capsCache: { preauth: boolean; secure: boolean; list: string[]; upper: Set<string> } | null = null;
   /** The capability list depends only on the login state and on TLS: computed once per combination. */
   private capabilitySet(): { list: string[]; upper: Set<string> } {
-    const key = `${this.state === 'not-authenticated'}:${this.secure}`;
-    if (this.capsCache?.key === key) return this.capsCache;
+    const preauth = this.state === 'not-authenticated';
+    const c = this.capsCache;
+    if (c && c.preauth === preauth && c.secure === this.secure) return c;
     const list = this.computeCapabilities();
-    this.capsCache = { key, list, upper: new Set(list.map((c) => c.toUpperCase())) };
+    this.capsCache = { preauth, secure: this.secure, list, upper: new Set(list.map((x) => x.toUpperCase())) };
     return this.capsCache;
   }
   private computeCapabilities(): string[] {
@@ -201,9 +202,9 @@ export class ImapConnection implements Session {
   }
   /**
    * Queues output; the queue is written when a command's tagged response is out, when it grows past
-   * WRITE_QUEUE_BYTES, before waiting for the client or for drain, and otherwise at the end of the
-   * event-loop turn (untagged responses during IDLE). One socket write per response instead of one
-   * per line: a SELECT is ten lines.
+   * WRITE_QUEUE_BYTES, before waiting for the client (continuation, readLine), and otherwise, when no
+   * command runs or the running one waits for the client (IDLE's updates), at the end of the
+   * event-loop turn. One socket write per response instead of one per line: a SELECT is ten lines.
    */
   writeChunks(chunks: Array<string | Buffer>): void {
     if (this.closed || this.socket.destroyed) return;
@@ -212,7 +213,9 @@ export class ImapConnection implements Session {
       this.outBytes += c.length;
     }
     if (this.outBytes >= WRITE_QUEUE_BYTES) this.flushOutput();
-    else this.flushTimer ??= setImmediate(() => {
+    // a running command's output goes out with its tagged response (or before it waits for the
+    // client): no timer per command that is cleared again a few µs later
+    else if (!this.busy || this.lineWaiter) this.flushTimer ??= setImmediate(() => {
       this.flushTimer = null;
       this.flushOutput();
     });
@@ -286,6 +289,7 @@ export class ImapConnection implements Session {
     this.flushOutput(); // the client waits for it
   }
   readLine(): Promise<string> {
+    this.flushOutput(); // what the command wrote so far (IDLE's first updates), before waiting for the client
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(new ImapError('BAD', 'Connection closed'));
       this.lineWaiter = (line) => {
@@ -416,7 +420,7 @@ export class ImapConnection implements Session {
       const cmd = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
       this.chunks = [];
       this.chunksSize = 0;
-      if (/^\s*$/.test(cmd.toString('latin1', 0, Math.min(cmd.length, 8))) && cmd.length <= 2) continue; // empty line
+      if (cmd.length <= 2 && isBlankLine(cmd)) continue; // empty line
       this.busy = true;
       // one promise per command: run() answers its handler's errors itself
       void this.run(cmd).then(this.commandDone, this.commandFailed);
@@ -540,6 +544,12 @@ export class ImapConnection implements Session {
     this.logger.info('connection closed');
     this.opts.onClose?.();
   }
+}
+
+/** A line of at most CR LF and blanks (what is left of an empty line). */
+function isBlankLine(line: Buffer): boolean {
+  for (const c of line) if (c !== 0x0d && c !== 0x0a && c !== 0x20 && c !== 0x09) return false;
+  return true;
 }
 
 function sanitize(text: string): string {
