@@ -198,6 +198,8 @@ interface Report {
   paired?: PairedRow[];
   /** The sub-millisecond rows of `paired` again, client on CPU 0, both servers on the last CPU. */
   pinned?: PairedRow[];
+  /** The same rows once more with the client, too, on the servers' CPU (no wake-up crosses CPUs). */
+  pinnedSameCpu?: PairedRow[];
   /** 1, 5 and 15 minute load averages when the run ended (the start is in machine.loadAvg). */
   loadAvgAtEnd?: number[];
 }
@@ -232,12 +234,15 @@ function markdownTable(r: Report): string {
     lines.push('|---|---:|---:|---:|---:|');
     for (const p of r.paired) lines.push(`| ${p.name} | ${fmtMs(p.mailroomMs)} ms | ${fmtMs(p.dovecotMs)} ms | ${ratio(p.mailroomMs, p.dovecotMs)} | ${p.samples} |`);
   }
-  if (r.pinned?.length) {
+  const pairedTable = (title: string, rows: PairedRow[] | undefined): void => {
+    if (!rows?.length) return;
     lines.push('');
-    lines.push('| alternating as above, client pinned to CPU 0, both servers to the other CPU (median) | Mailroom | Dovecot | ratio M/D | pairs |');
+    lines.push(`| ${title} (median) | Mailroom | Dovecot | ratio M/D | pairs |`);
     lines.push('|---|---:|---:|---:|---:|');
-    for (const p of r.pinned) lines.push(`| ${p.name} | ${fmtMs(p.mailroomMs)} ms | ${fmtMs(p.dovecotMs)} ms | ${ratio(p.mailroomMs, p.dovecotMs)} | ${p.samples} |`);
-  }
+    for (const p of rows) lines.push(`| ${p.name} | ${fmtMs(p.mailroomMs)} ms | ${fmtMs(p.dovecotMs)} ms | ${ratio(p.mailroomMs, p.dovecotMs)} | ${p.samples} |`);
+  };
+  pairedTable('alternating as above, client pinned to CPU 0, both servers to the other CPU', r.pinned);
+  pairedTable('alternating as above, client and both servers pinned to the same CPU', r.pinnedSameCpu);
   lines.push('');
   lines.push('| memory (RSS) | Mailroom | Dovecot | ratio M/D |');
   lines.push('|---|---:|---:|---:|');
@@ -346,7 +351,12 @@ async function main(): Promise<void> {
         if (fast.size && cpus >= 2 && pinTree(process.pid, '0') && pinTree(srv.pid, String(cpus - 1)) && pinTree(dv.masterPid, String(cpus - 1))) {
           log(`\n== the same, the benchmark client pinned to CPU 0 and both servers (every thread and process) to CPU ${cpus - 1} …`);
           try {
-            report.pinned = await workloadPaired(...targets, { runs: opts.runs, warmup: opts.warmup, rareWord: RARE_WORD, log, only: (name) => fast.has(name) });
+            const pairedOpts = { runs: opts.runs, warmup: opts.warmup, rareWord: RARE_WORD, log, only: (name: string) => fast.has(name) };
+            report.pinned = await workloadPaired(...targets, pairedOpts);
+            if (pinTree(process.pid, String(cpus - 1))) {
+              log(`\n== the same, the benchmark client also on CPU ${cpus - 1} …`);
+              report.pinnedSameCpu = await workloadPaired(...targets, pairedOpts);
+            }
           } finally {
             pinTree(process.pid, `0-${cpus - 1}`);
           }
