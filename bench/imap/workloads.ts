@@ -306,6 +306,9 @@ export interface PairedRow {
   mailroomMs: number;
   dovecotMs: number;
   samples: number;
+  /** Every timed run in order, ms (run i of both servers is pair i). */
+  mailroomRunsMs: number[];
+  dovecotRunsMs: number[];
 }
 
 /**
@@ -352,7 +355,7 @@ export async function workloadPaired(
         const order = i % 2 ? ([[d.c, times.d], [m.c, times.m]] as const) : ([[m.c, times.m], [d.c, times.d]] as const);
         for (const [c, into] of order) into.push((await run(c)).ms);
       }
-      rows.push({ name: op.name, mailroomMs: median(times.m), dovecotMs: median(times.d), samples: times.m.length });
+      rows.push({ name: op.name, mailroomMs: median(times.m), dovecotMs: median(times.d), samples: times.m.length, mailroomRunsMs: times.m, dovecotRunsMs: times.d });
       opts.log(`  ${op.name}: Mailroom ${median(times.m).toFixed(3)} ms, Dovecot ${median(times.d).toFixed(3)} ms (${times.m.length} pairs)`);
     }
     await m.c.logout().catch(() => undefined);
