@@ -24,6 +24,8 @@ import type { Logger } from 'pino';
  * calls are exactly those of the smtp-server version it was written against (fingerprints
  * below). Any other version keeps its own scanner (correct, only slower), the server logs a
  * warning, and the test `fast DATA scanner is installed` fails, so an upgrade cannot go unnoticed.
+ * package.json pins smtp-server to that exact version for the same reason: an upgrade is a change
+ * to make on purpose, with the fingerprints, not one that `npm install` makes on its own.
  */
 
 /** The SMTPStream members the scanner uses (smtp-server 3.21.6). */
